@@ -50,3 +50,12 @@ export interface EnvelopeContent {
 export interface Payload {
   readonly targetArtifact: Descriptor;
 }
+
+/** Trust store types of the Notary Project trust store layout (`x509/<type>/<name>/`). */
+export type TrustStoreType = 'ca' | 'signingAuthority' | 'tsa';
+
+/** One attribute of an X.509 distinguished name, with the short type name (CN, O, OU, C, ST, L, ...). */
+export interface DistinguishedNameAttribute {
+  readonly type: string;
+  readonly value: string;
+}
