@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `signgate`: the composition root. Each sub-command module wires files, the clock and the environment into the
+ * layers below; nothing under oci/, notation/ or verify/ reads them itself.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { verifyCommand } from './verifyCommand.js';
+import { policyTestCommand } from './policyTest.js';
+import type { CommandIO } from './io.js';
+
+const USAGE = `usage: signgate <command> [options]
+
+commands:
+  verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [--at RFC3339] [--output text|json]
+                          verify the Notation signatures of an image in an OCI image layout
+  policy test PATH...     run gator Suite files (with external data fixtures) offline
+
+exit codes: 0 verified / passed, 1 not verified / failed, 2 usage or configuration error, 3 could not decide
+`;
+
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'verify':
+      return verifyCommand(rest, io);
+    case 'policy':
+      if (rest[0] === 'test') return policyTestCommand(rest.slice(1), io);
+      break;
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout.write(USAGE);
+      return 0;
+    default:
+      break;
+  }
+  io.stderr.write(command ? `signgate: unknown command "${[command, ...rest.slice(0, 1)].join(' ')}"\n\n${USAGE}` : USAGE);
+  return 2;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+}

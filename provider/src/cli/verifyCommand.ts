@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  NotationError,
+  openTrustStore,
+  parseTrustPolicyDocument,
+  type TrustPolicyDocument,
+} from '../notation/index.js';
+import { OciError, openOciLayout } from '../oci/index.js';
+import { toVerdict, verifyArtifact, type Verdict } from '../verify/index.js';
+import { UsageError, type CommandIO } from './io.js';
+import { formatVerdictText } from './verdictText.js';
+
+const HELP = `usage: signgate verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR
+                       [--scope HOST/REPO] [--user-metadata KEY=VALUE]... [--at RFC3339] [--output text|json]
+
+  --oci-layout DIR:REF   an OCI image layout folder and a tag or sha256:<hex> digest in it
+  --trust-policy FILE    a Notation trust policy document (trustpolicy.json, version 1.0)
+  --trust-store DIR      a Notation trust store root (the folder holding x509/{ca,signingAuthority,tsa}/<name>/)
+  --scope HOST/REPO      the repository name the trust policy's registryScopes are matched against
+                         (default: local/<layout folder name>, which only a "*" statement covers)
+  --user-metadata K=V    require this metadata in the signature (repeatable)
+  --at RFC3339           verify as of this time instead of now
+  --output text|json     text for people (default), json for the verdict object
+
+exit codes: 0 verified, 1 not verified, 2 usage or configuration error, 3 could not decide
+`;
+
+interface VerifyOptions {
+  readonly layoutDir: string;
+  readonly layoutRef: string;
+  readonly trustPolicyFile: string;
+  readonly trustStoreDir: string;
+  readonly scope?: string;
+  readonly userMetadata: Readonly<Record<string, string>>;
+  readonly at?: Date;
+  readonly output: 'text' | 'json';
+}
+
+function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'oci-layout': { type: 'string' },
+      'trust-policy': { type: 'string' },
+      'trust-store': { type: 'string' },
+      scope: { type: 'string' },
+      'user-metadata': { type: 'string', multiple: true },
+      at: { type: 'string' },
+      output: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const layout = /^(.+?)[@:](sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(values['oci-layout'] ?? '');
+  if (!layout) {
+    throw new UsageError('--oci-layout DIR:REF is required, e.g. --oci-layout ./layout:v1 or ./layout@sha256:<hex>');
+  }
+  if (!values['trust-policy']) throw new UsageError('--trust-policy FILE is required (a Notation trustpolicy.json)');
+  if (!values['trust-store']) throw new UsageError('--trust-store DIR is required (the folder that holds x509/)');
+  if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, not "${values.output}"`);
+  let at: Date | undefined;
+  if (values.at !== undefined) {
+    at = new Date(values.at);
+    if (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\dT/.test(values.at)) {
+      throw new UsageError(`--at "${values.at}" is not an RFC 3339 time such as 2025-11-01T00:00:00Z`);
+    }
+  }
+  const userMetadata: Record<string, string> = {};
+  for (const kv of values['user-metadata'] ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--user-metadata "${kv}" must be KEY=VALUE`);
+    userMetadata[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return {
+    layoutDir: layout[1] as string,
+    layoutRef: layout[2] as string,
+    trustPolicyFile: values['trust-policy'],
+    trustStoreDir: values['trust-store'],
+    ...(values.scope ? { scope: values.scope } : {}),
+    userMetadata,
+    ...(at ? { at } : {}),
+    output: values.output,
+  };
+}
+
+async function loadTrustPolicy(file: string): Promise<TrustPolicyDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read trust policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`trust policy ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseTrustPolicyDocument(json);
+  } catch (err) {
+    if (err instanceof NotationError) throw new UsageError(`trust policy ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** `signgate verify`: verify the signatures of an image in an OCI image layout. */
+export async function verifyCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  let options: VerifyOptions | 'help';
+  try {
+    options = parseVerifyArgs(argv);
+  } catch (err) {
+    io.stderr.write(`signgate verify: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const at = options.at;
+  const clock = (): Date => at ?? new Date();
+  let verdict: Verdict;
+  try {
+    const trustPolicy = await loadTrustPolicy(options.trustPolicyFile);
+    const layout = await openOciLayout(options.layoutDir);
+    const subject = await layout.resolve(options.layoutRef);
+    const name = options.scope ?? `local/${basename(resolve(options.layoutDir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+    const artifactReference = `${name}@${subject.digest}`;
+    const result = await verifyArtifact({
+      source: layout,
+      subject,
+      artifactReference,
+      trustPolicy,
+      trustStore: openTrustStore(options.trustStoreDir),
+      clock,
+      userMetadata: options.userMetadata,
+    });
+    verdict = toVerdict(result, { subject: artifactReference, traceID: randomUUID(), now: clock() });
+  } catch (err) {
+    const usage = err instanceof UsageError || (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE');
+    const layoutProblem = err instanceof OciError;
+    io.stderr.write(`signgate verify: ${err instanceof Error ? err.message : String(err)}\n`);
+    return usage || layoutProblem ? 2 : 3;
+  }
+  io.stdout.write(options.output === 'json' ? `${JSON.stringify(verdict, null, 2)}\n` : formatVerdictText(verdict));
+  return verdict.isSuccess ? 0 : 1;
+}

@@ -1,0 +1,30 @@
+// The notation layer's surface: verify one signature against trust material, and sign.
+export { NotationError, type NotationErrorCode } from './errors.js';
+export {
+  ARTIFACT_TYPE_SIGNATURE,
+  MEDIA_TYPE_COSE,
+  MEDIA_TYPE_JWS,
+  type Descriptor,
+  type EnvelopeMediaType,
+  type Payload,
+  type SigningScheme,
+} from './types.js';
+export {
+  parseTrustPolicyDocument,
+  selectStatement,
+  validationActions,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+} from './trustpolicy/index.js';
+export { openTrustStore, type TrustStore } from './truststore/index.js';
+export {
+  VALIDATION_ORDER,
+  failedValidation,
+  firstLoggedFailure,
+  verifySignature,
+  type ValidationName,
+  type ValidationResult,
+  type VerificationOutcome,
+  type VerifySignatureInput,
+} from './verifier/index.js';
+export { signEnvelope, type SignRequest } from './signer/index.js';

@@ -1,0 +1,128 @@
+import {
+  NotationError,
+  selectStatement,
+  verifySignature,
+  type Descriptor,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+  type TrustStore,
+  type VerificationOutcome,
+} from '../notation/index.js';
+
+/** A signature manifest as discovered (OCI 1.1, OCI 1.0 or legacy artifact form): its descriptor and its blobs. */
+export interface SignatureManifestRef {
+  readonly descriptor: Descriptor;
+  readonly blobs: readonly Descriptor[];
+}
+
+/** Where signatures come from: an OCI image layout or a registry. */
+export interface SignatureSource {
+  signatureManifests(subject: Descriptor): Promise<readonly SignatureManifestRef[]>;
+  fetchBlob(descriptor: Descriptor, maxBytes: number): Promise<Uint8Array>;
+}
+
+export interface VerifyArtifactInput {
+  readonly source: SignatureSource;
+  readonly subject: Descriptor;
+  /** host/repo@digest: selects the trust policy statement and names the artifact in messages. */
+  readonly artifactReference: string;
+  readonly trustPolicy: TrustPolicyDocument;
+  readonly trustStore: TrustStore;
+  readonly clock: () => Date;
+  readonly userMetadata?: Readonly<Record<string, string>>;
+  /** Signatures tried at most (notation's MaxSignatureAttempts); default 50. */
+  readonly maxSignatures?: number;
+  /** Envelope size cap in bytes; default 1 MiB. */
+  readonly maxEnvelopeBytes?: number;
+}
+
+export interface SignatureVerification {
+  readonly manifest: SignatureManifestRef;
+  readonly outcome: VerificationOutcome;
+}
+
+export type ArtifactVerification =
+  | { readonly kind: 'skipped'; readonly statement: TrustPolicyStatement }
+  | { readonly kind: 'no-signatures'; readonly statement: TrustPolicyStatement; readonly error: NotationError }
+  | {
+      readonly kind: 'verified' | 'failed';
+      readonly statement: TrustPolicyStatement;
+      /** Every signature tried, in discovery order; for `verified` the last one is the one that passed. */
+      readonly signatures: readonly SignatureVerification[];
+    };
+
+const ENVELOPE_TYPES = new Set(['application/jose+json', 'application/cose']);
+
+function integrityFailure(statement: TrustPolicyStatement, error: NotationError): VerificationOutcome {
+  return {
+    statement: statement.name,
+    level: statement.signatureVerification.level,
+    results: [{ type: 'integrity', action: 'enforce', error }],
+    error,
+  };
+}
+
+/**
+ * Verifies an artifact as notation does: select the statement (throws TRUST_POLICY_NOT_APPLICABLE), return early for
+ * level skip without reading anything, discover the signatures, and verify them one by one until one passes.
+ */
+export async function verifyArtifact(input: VerifyArtifactInput): Promise<ArtifactVerification> {
+  const statement = selectStatement(input.trustPolicy, input.artifactReference);
+  if (statement.signatureVerification.level === 'skip') return { kind: 'skipped', statement };
+  const manifests = await input.source.signatureManifests(input.subject);
+  if (manifests.length === 0) {
+    const error = new NotationError(
+      'SIGNATURE_NOT_FOUND',
+      `no signatures found: no signature is associated with "${input.artifactReference}", make sure the artifact was signed successfully ` +
+        '(notation sign / signgate sign)',
+    );
+    return { kind: 'no-signatures', statement, error };
+  }
+  const max = input.maxSignatures ?? 50;
+  const signatures: SignatureVerification[] = [];
+  for (const manifest of manifests.slice(0, max)) {
+    const outcome = await verifyOne(input, statement, manifest);
+    signatures.push({ manifest, outcome });
+    if (!outcome.error) return { kind: 'verified', statement, signatures };
+  }
+  return { kind: 'failed', statement, signatures };
+}
+
+async function verifyOne(
+  input: VerifyArtifactInput,
+  statement: TrustPolicyStatement,
+  manifest: SignatureManifestRef,
+): Promise<VerificationOutcome> {
+  const where = `signature manifest ${manifest.descriptor.digest} of ${input.artifactReference}`;
+  const blob = manifest.blobs.length === 1 ? manifest.blobs[0] : undefined;
+  if (!blob) {
+    return integrityFailure(
+      statement,
+      new NotationError(
+        'ENVELOPE_INVALID',
+        `${where} has ${manifest.blobs.length} layers; a Notation signature manifest has exactly one (the envelope)`,
+      ),
+    );
+  }
+  if (!ENVELOPE_TYPES.has(blob.mediaType)) {
+    return integrityFailure(
+      statement,
+      new NotationError(
+        'ENVELOPE_UNSUPPORTED',
+        `${where}: signature envelope media type "${blob.mediaType}" is not supported; ` +
+          'expected application/jose+json or application/cose',
+      ),
+    );
+  }
+  // transport and digest errors propagate: they mean "could not decide", never a verdict
+  const bytes = await input.source.fetchBlob(blob, input.maxEnvelopeBytes ?? 1024 * 1024);
+  return verifySignature({
+    envelope: { mediaType: blob.mediaType, bytes },
+    subject: input.subject,
+    artifactReference: input.artifactReference,
+    statement,
+    trustStore: input.trustStore,
+    clock: input.clock,
+    ...(input.userMetadata ? { userMetadata: input.userMetadata } : {}),
+  });
+}

@@ -1,0 +1,132 @@
+import {
+  ARTIFACT_TYPE_SIGNATURE,
+  firstLoggedFailure,
+  type NotationError,
+  type VerificationOutcome,
+} from '../notation/index.js';
+import type { ArtifactVerification, SignatureVerification } from './executor.js';
+import { remediationFor } from './remediation.js';
+
+/** One verifier's report on one signature (Ratify result version 0.2.0 shape, with both name spellings). */
+export interface VerifierReport {
+  readonly subject: string;
+  readonly isSuccess: boolean;
+  readonly name: string;
+  readonly verifierName: string;
+  readonly type: string;
+  readonly verifierType: string;
+  readonly referenceDigest: string;
+  readonly artifactType: string;
+  readonly message: string;
+  readonly errorReason: string;
+  readonly remediation: string;
+  readonly extensions: Readonly<Record<string, unknown>>;
+}
+
+/** The verify item value of the external data contract (DESIGN.md). */
+export interface Verdict {
+  readonly version: '0.2.0';
+  readonly isSuccess: boolean;
+  readonly traceID: string;
+  readonly timestamp: string;
+  readonly verifierReports: readonly VerifierReport[];
+}
+
+export interface VerdictContext {
+  /** host/repo@sha256:... */
+  readonly subject: string;
+  readonly traceID: string;
+  readonly now: Date;
+  /** The configured verifier's name (Ratify's `name`), default "notation". */
+  readonly verifierName?: string;
+}
+
+const VERIFIER_TYPE = 'notation';
+
+function report(ctx: VerdictContext, fields: Partial<VerifierReport> & Pick<VerifierReport, 'isSuccess' | 'message'>): VerifierReport {
+  const name = ctx.verifierName ?? VERIFIER_TYPE;
+  return {
+    subject: ctx.subject,
+    name,
+    verifierName: name,
+    type: VERIFIER_TYPE,
+    verifierType: VERIFIER_TYPE,
+    referenceDigest: '',
+    artifactType: ARTIFACT_TYPE_SIGNATURE,
+    errorReason: '',
+    remediation: '',
+    extensions: {},
+    ...fields,
+  };
+}
+
+function failure(error: NotationError): Pick<VerifierReport, 'message' | 'errorReason' | 'remediation'> {
+  return { message: error.message, errorReason: error.code, remediation: remediationFor(error.code) };
+}
+
+function outcomeExtensions(outcome: VerificationOutcome): Record<string, unknown> {
+  const info = outcome.content?.signerInfo;
+  const leaf = outcome.certificateChain?.[0];
+  return {
+    trustPolicy: outcome.statement,
+    verificationLevel: outcome.level,
+    ...(info ? { signingScheme: info.signingScheme, signatureAlgorithm: info.signatureAlgorithm } : {}),
+    ...(leaf ? { signer: leaf.subject, issuer: leaf.issuer } : {}),
+    ...(info?.signingTime ? { signingTime: info.signingTime.toISOString() } : {}),
+    ...(info?.authenticSigningTime ? { authenticSigningTime: info.authenticSigningTime.toISOString() } : {}),
+    ...(info?.expiry ? { expiry: info.expiry.toISOString() } : {}),
+    validations: outcome.results.map((r) => ({
+      type: r.type,
+      action: r.action,
+      ...(r.error ? { error: r.error.message, code: r.error.code } : {}),
+      ...(r.note ? { note: r.note } : {}),
+    })),
+  };
+}
+
+function signatureReport(ctx: VerdictContext, s: SignatureVerification): VerifierReport {
+  const { outcome } = s;
+  const logged = firstLoggedFailure(outcome);
+  const base = {
+    referenceDigest: s.manifest.descriptor.digest,
+    extensions: outcomeExtensions(outcome),
+  };
+  if (outcome.error) return report(ctx, { ...base, isSuccess: false, ...failure(outcome.error) });
+  const message = logged?.error
+    ? `signature verified; logged failure (${logged.type}): ${logged.error.message}`
+    : 'signature verified';
+  return report(ctx, { ...base, isSuccess: true, message });
+}
+
+/** Turns an artifact verification into the verdict Gatekeeper templates read. */
+export function toVerdict(result: ArtifactVerification, ctx: VerdictContext): Verdict {
+  const common = { version: '0.2.0' as const, traceID: ctx.traceID, timestamp: ctx.now.toISOString() };
+  switch (result.kind) {
+    case 'skipped':
+      return {
+        ...common,
+        isSuccess: true,
+        verifierReports: [
+          report(ctx, {
+            isSuccess: true,
+            message: `verification skipped: trust policy statement "${result.statement.name}" has level skip`,
+            extensions: { trustPolicy: result.statement.name, verificationLevel: 'skip' },
+          }),
+        ],
+      };
+    case 'no-signatures':
+      return {
+        ...common,
+        isSuccess: false,
+        verifierReports: [
+          report(ctx, { isSuccess: false, ...failure(result.error), extensions: { trustPolicy: result.statement.name } }),
+        ],
+      };
+    default:
+      return {
+        ...common,
+        isSuccess: result.kind === 'verified',
+        verifierReports: result.signatures.map((s) => signatureReport(ctx, s)),
+      };
+  }
+}
