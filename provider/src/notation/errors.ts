@@ -30,6 +30,7 @@ export type NotationErrorCode =
   | 'REVOCATION_NOT_CHECKED' // revocation is not implemented yet; recorded, never enforced as a failure
   | 'CONTENT_DESCRIPTOR_MISMATCH' // payload targetArtifact differs from the subject
   | 'USER_METADATA_MISMATCH' // required user metadata absent from the payload annotations
-  | 'SIGNATURE_NOT_FOUND'; // no signature is associated with the artifact
+  | 'SIGNATURE_NOT_FOUND' // no signature is associated with the artifact
+  | 'SIGN_REQUEST_INVALID'; // signer: the request (key, chain, times, scheme, timestamper) cannot produce a valid signature
 
 export class NotationError extends SigngateError<NotationErrorCode> {}
