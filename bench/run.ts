@@ -1,0 +1,10 @@
+/** `npm run bench`: every benchmark, each as a ratio against a floor measured in the same run. */
+import { formatResult, type BenchResult } from './measure.js';
+import { benchNotation } from './notation.js';
+
+const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [{ name: 'notation', run: benchNotation }];
+
+for (const suite of suites) {
+  process.stdout.write(`# ${suite.name}\n`);
+  for (const r of await suite.run()) process.stdout.write(`${formatResult(r)}\n`);
+}
