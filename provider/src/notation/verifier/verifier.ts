@@ -59,7 +59,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
   async function step(
     type: ValidationName,
     action: ValidationAction,
-    run: () => Promise<string | undefined> | string | undefined | void,
+    run: () => Promise<unknown> | unknown,
   ): Promise<NotationError | undefined> {
     if (action === 'skip') {
       results.push({ type, action });
@@ -67,7 +67,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
     }
     try {
       const note = await run();
-      results.push(note ? { type, action, note } : { type, action });
+      results.push(typeof note === 'string' && note ? { type, action, note } : { type, action });
       return undefined;
     } catch (err) {
       const error = toNotationError(err, type);
