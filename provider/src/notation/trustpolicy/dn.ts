@@ -89,8 +89,12 @@ function parse(dn: string): DistinguishedNameAttribute[] {
     if (out.length >= LIMITS.distinguishedNameAttributes) {
       throw new DnSyntaxError(`more than ${LIMITS.distinguishedNameAttributes} attributes`, i);
     }
-    const typeEnd = dn.indexOf('=', i);
-    if (typeEnd < 0) throw new DnSyntaxError('attribute without "=" (incomplete TYPE=value pair)', i);
+    let typeEnd = i;
+    while (typeEnd < dn.length && !'=,;+'.includes(dn[typeEnd] as string)) typeEnd += 1;
+    if (dn[typeEnd] !== '=') {
+      const what = dn.slice(i, typeEnd).trim() === '' ? 'empty attribute type' : 'attribute without "="';
+      throw new DnSyntaxError(`${what} (incomplete TYPE=value pair)`, i);
+    }
     const rawType = dn.slice(i, typeEnd).trim();
     if (!DESCRIPTOR.test(rawType) && !NUMERIC_OID.test(rawType)) {
       const what = rawType === '' ? 'empty attribute type' : `invalid attribute type ${quote(rawType)}`;

@@ -2,7 +2,7 @@
  * Signature verification levels and the custom verification level (`override`), as the specification's
  * "Signature Verification details" table and "Custom Verification Level" section define them.
  */
-import { checkFieldNames, describe, field, optionalObject, optionalString, type JsonObject } from './fields.js';
+import { checkFieldNames, describe, optionalObject, optionalString, type JsonObject } from './fields.js';
 import {
   LIMITS,
   VALIDATION_ACTIONS,
@@ -100,7 +100,7 @@ function parseOverride(
           `supported types are ${VALIDATION_TYPES.filter((t) => t !== 'integrity').map(quote).join(', ')}`,
       );
     }
-    const actionValue = field(value, key, label);
+    const actionValue: unknown = value[key];
     const action = VALIDATION_ACTIONS.find((a) => a === actionValue);
     if (action === undefined) {
       const shown = typeof actionValue === 'string' ? quote(actionValue) : describe(actionValue);
