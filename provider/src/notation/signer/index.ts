@@ -1,0 +1,27 @@
+/**
+ * The signer: the inverse of ../envelope. Produces JWS or COSE envelopes that notation itself accepts; the algorithm
+ * comes from the key (the same table the parser uses).
+ */
+import { algorithmForKey } from '../envelope/index.js';
+import { NotationError } from '../errors.js';
+import { MEDIA_TYPE_COSE, MEDIA_TYPE_JWS, type EnvelopeMediaType } from '../types.js';
+import { buildCose } from './cose.js';
+import { buildJws } from './jws.js';
+import { validateSignRequest, type SignRequest } from './request.js';
+
+export { DEFAULT_SIGNING_AGENT, type SignRequest } from './request.js';
+
+/**
+ * Signs `req.payload`. Throws NotationError SIGN_REQUEST_INVALID for an unusable request and ALGORITHM_UNSUPPORTED for
+ * a key outside RSA 2048/3072/4096 and EC P-256/384/521.
+ */
+export async function signEnvelope(req: SignRequest): Promise<{ mediaType: EnvelopeMediaType; envelope: Uint8Array }> {
+  if (req.format !== 'jws' && req.format !== 'cose') {
+    throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign: format ${JSON.stringify(req.format)} is not "jws" or "cose"`);
+  }
+  const input = validateSignRequest(req);
+  const algorithm = algorithmForKey(input.privateKey, 'the signing key');
+  return req.format === 'jws'
+    ? { mediaType: MEDIA_TYPE_JWS, envelope: await buildJws(input, algorithm) }
+    : { mediaType: MEDIA_TYPE_COSE, envelope: await buildCose(input, algorithm) };
+}
