@@ -1,0 +1,2 @@
+// Notation's trust store folders (x509/{ca,signingAuthority,tsa}/<name>/), read and checked as notation-go does.
+export { openTrustStore, type TrustStore } from './store.js';
