@@ -96,8 +96,8 @@ function readTime(view: ProtectedHeaderView, name: string): Date | undefined {
 }
 
 /**
- * Validates the signed attributes in this order: signing scheme, verification plugin, the scheme's time attribute
- * (not the other one), crit, the time's encoding, expiry after signing time, payload content type.
+ * Validates the signed attributes in this order: signing scheme, verification plugin, presence of the scheme's time
+ * attribute (and absence of the other one), crit, the times' encoding, expiry after signing time, content type.
  */
 export function validateSignedAttributes(view: ProtectedHeaderView): SignedAttributes {
   const scheme = view.get(HEADER.signingScheme);
@@ -112,10 +112,10 @@ export function validateSignedAttributes(view: ProtectedHeaderView): SignedAttri
     ? [HEADER.authenticSigningTime, HEADER.signingTime]
     : [HEADER.signingTime, HEADER.authenticSigningTime];
   if (view.has(otherName)) fail('SIGNED_ATTRIBUTE_INVALID', view, `"${otherName}" must not be present with signing scheme ${signingScheme}`);
+  if (!view.has(timeName)) fail('SIGNED_ATTRIBUTE_INVALID', view, `"${timeName}" is required with signing scheme ${signingScheme}`);
   checkCrit(view, signingScheme);
 
-  const time = readTime(view, timeName);
-  if (!time) fail('SIGNED_ATTRIBUTE_INVALID', view, `"${timeName}" is required with signing scheme ${signingScheme}`);
+  const time = readTime(view, timeName) as Date;
   const expiry = readTime(view, HEADER.expiry);
   if (expiry && expiry.getTime() <= time.getTime()) {
     fail('SIGNED_ATTRIBUTE_INVALID', view, `expiry ${expiry.toISOString()} is not after the signing time ${time.toISOString()}`);
