@@ -1,0 +1,22 @@
+/** The default builtin table: every family merged. Hosts add their own (e.g. `external_data`) on top. */
+import { coreBuiltins } from './core.js';
+import { encodingBuiltins } from './encoding.js';
+import { objectBuiltins } from './objects.js';
+import { regexBuiltins } from './regex.js';
+import { sprintfBuiltins } from './sprintf.js';
+import { stringBuiltins } from './strings.js';
+import type { Builtin, BuiltinTable } from './types.js';
+
+export const defaultBuiltins: BuiltinTable = Object.freeze({
+  ...coreBuiltins,
+  ...stringBuiltins,
+  ...sprintfBuiltins,
+  ...objectBuiltins,
+  ...regexBuiltins,
+  ...encodingBuiltins,
+});
+
+export type { Builtin, BuiltinContext, BuiltinTable } from './types.js';
+export function withHostBuiltins(host: Readonly<Record<string, Builtin>>): BuiltinTable {
+  return Object.freeze({ ...defaultBuiltins, ...host });
+}
