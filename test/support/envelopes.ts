@@ -51,7 +51,7 @@ const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 export function jwsHeader(alg: Alg, t: Times = {}): Record<string, unknown> {
   const scheme = t.scheme ?? 'notary.x509';
   const time = t.signingTime ?? new Date('2025-03-01T12:00:00Z');
-  const crit = [H.scheme];
+  const crit: string[] = [H.scheme];
   const h: Record<string, unknown> = { alg, cty: PAYLOAD_CTY, [H.scheme]: scheme };
   if (scheme === 'notary.x509') h[H.signingTime] = iso(time);
   else {
