@@ -96,7 +96,7 @@ function compileRule(r: Rule, pkg: readonly string[], env: ResolveEnv, safety: S
   const argCount = r.head.args?.length ?? 0;
   const rest = main.head.slice(argCount, argCount + restRaw.length);
   const key = r.head.key ? main.head[argCount + restRaw.length] : undefined;
-  const elses = r.elses.map((e) => { const p = part(e.body, e.value ?? r.head.value, []); return { value: p.value, body: p.body }; });
+  const elses = r.elses.map((e) => { const p = part(e.body, e.value ?? scalar(true), []); return { value: p.value, body: p.body }; });
   const kind = r.head.args ? 'function' : r.head.key ? 'set' : rest.length > 0 ? 'object' : 'complete';
   if (r.isDefault && (kind === 'set' || kind === 'object')) throw new RegoError('rego_compile_error', 'default rules must not have a variable key', r.loc);
   void arityOf;

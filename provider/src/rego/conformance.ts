@@ -72,7 +72,7 @@ export function runCase(c: Case, file: string, folder: string): CaseOutcome {
   const note = c.note ?? '(no note)';
   const res = (status: CaseOutcome['status'], reason = ''): CaseOutcome => ({ file, note, folder, status, reason });
   try {
-    const policy = RegoPolicy.compile((c.modules ?? []).map((source, i) => ({ name: `${note}#${i}.rego`, source })));
+    const policy = RegoPolicy.compile((c.modules ?? []).map((source, i) => ({ name: `test-${i}.rego`, source })));
     let input: unknown = c.input;
     if (c.input_term !== undefined) input = RegoPolicy.compile([]).evalRef(c.input_term);
     const results = policy.query(c.query ?? '', { data: c.data ?? {}, input, strict: c.strict_error === true, timeoutMs: 10000 });

@@ -89,6 +89,7 @@ function functionValue(ev: Evaluator, t: Term): Term | undefined {
     name = [t.head.name, ...t.path.map((p) => String(p.type === 'scalar' ? p.value : ''))].join('.');
   }
   if (name === undefined) return undefined;
+  if (name.startsWith('$func.')) name = name.slice(6);
   if (ev.ctx.program.arityOf(name) !== undefined) return { type: 'call', op: name, args: [] };
   return undefined;
 }

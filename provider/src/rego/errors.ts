@@ -26,7 +26,7 @@ export class RegoError extends Error {
   readonly location: RegoLocation | undefined;
 
   constructor(code: RegoErrorCode, message: string, location?: RegoLocation, options?: { cause?: unknown }) {
-    super(location ? `${location.file}:${location.row}:${location.col}: ${code}: ${message}` : `${code}: ${message}`, options);
+    super(location ? `${location.file}:${location.row}: ${code}: ${message}` : `${code}: ${message}`, options);
     this.code = code;
     this.location = location;
     this.name = 'RegoError';

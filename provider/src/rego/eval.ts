@@ -241,6 +241,13 @@ export class Evaluator {
     const arity = this.arityOf(op) ?? t.args.length;
     const ins = t.args.length > arity && arity >= 0 ? t.args.slice(0, arity) : t.args;
     return this.list(ins, 0, env, [], (args) => {
+      if (override?.type === 'call' && op.startsWith('data.')) {
+        const saved = this.ctx;
+        this.ctx = { ...saved, funcOverrides: undefined, cache: new Map(), fcache: new Map(), inProgress: new Set() };
+        let result: Value | undefined;
+        try { callFunction(this, op, args, (v) => { result = v; return true; }); } finally { this.ctx = saved; }
+        return result === undefined ? false : this.out(t, result, env, k);
+      }
       if (op.startsWith('data.')) return callFunction(this, op, args, (v) => this.out(t, v, env, k));
       const b = this.ctx.program.builtins[op];
       if (!b) throw new RegoError('rego_type_error', `undefined function ${op}`);

@@ -54,16 +54,16 @@ export class ExprParser {
     let negated = false;
     if (this.is('not', 'ident') && !this.isOpAhead()) { this.next(); negated = true; }
     let kind: ExprKind;
-    if (this.is('some', 'ident') && this.peek().kind === 'ident' && !negated) kind = this.parseSome();
+    if (this.is('some', 'ident') && !negated && !this.isOpAhead()) kind = this.parseSome();
     else if (this.is('every', 'ident') && this.peek().kind === 'ident') kind = this.parseEvery();
     else {
-      const left = this.parseTermIn();
-      if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.parseTermIn() }; }
-      else if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.parseTermIn() }; }
+      const left = this.parseTermIn(true);
+      if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.parseTermIn(true) }; }
+      else if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.parseTermIn(true) }; }
       else kind = { kind: 'term', term: left };
     }
     const withs: With[] = [];
-    while (this.is('with', 'ident') && !this.tok.nl) {
+    while (this.is('with', 'ident')) {
       this.next();
       const target = this.parseTermRelation();
       this.expect('as', 'ident');
@@ -108,8 +108,18 @@ export class ExprParser {
     return second ? { kind: 'every', key: first, value: second, domain, body } : { kind: 'every', key: undefined, value: first, domain, body };
   }
 
-  parseTermIn(): Term {
+  /** `allowPair`: `k, v in coll` (member_3) is allowed here (literal level or inside parentheses). */
+  parseTermIn(allowPair = false): Term {
     let left = this.parseTermRelation();
+    if (allowPair && this.is(',')) {
+      const save = this.i;
+      this.next();
+      const value = this.parseTermRelation();
+      if (this.is('in', 'ident')) {
+        this.next();
+        left = { type: 'call', op: 'internal.member_3', args: [left, value, this.parseTermRelation()] };
+      } else this.i = save;
+    }
     while (this.is('in', 'ident') && this.cont()) {
       this.next();
       left = { type: 'call', op: 'internal.member_2', args: [left, this.parseTermRelation()] };
@@ -168,7 +178,7 @@ export class ExprParser {
           if (t.text === '(') {
             this.next();
             this.parens++;
-            const inner = this.parseTermIn();
+            const inner = this.parseTermIn(true);
             this.parens--;
             this.expect(')');
             return this.postfix(inner);

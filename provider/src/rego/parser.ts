@@ -80,7 +80,9 @@ class ModuleParser extends ExprParser {
     if (this.is('contains', 'ident')) { this.next(); key = this.parseTermIn(); }
     else if (this.is('=') || this.is(':=')) { assign = this.next().text === ':='; value = this.parseTermIn(); }
     let ref = headTerm;
-    if (!key && !value && !args && ref.length === 2 && !this.regoV1 && !isDefault) {
+    let hasIf = false;
+    if (this.is('if', 'ident')) { this.next(); hasIf = true; }
+    if (!key && !value && !args && ref.length === 2 && !this.regoV1 && !isDefault && !hasIf) {
       key = ref[1];
       ref = [ref[0] as Term];
     }
@@ -90,8 +92,6 @@ class ModuleParser extends ExprParser {
       return [{ head, body: TRUE_BODY(loc), isDefault, elses: [], loc }];
     }
     const bodies: Body[] = [];
-    let hasIf = false;
-    if (this.is('if', 'ident')) { this.next(); hasIf = true; }
     if (this.is('{') && !(this.tok.nl && !hasIf)) {
       bodies.push(this.braceBody());
       while (this.is('{')) bodies.push(this.braceBody());

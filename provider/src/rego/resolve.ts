@@ -39,7 +39,7 @@ export class Resolver {
   body(body: Body, scope: Scope): Expr[] {
     const out: Expr[] = [];
     for (const e of body) {
-      const withs: With[] = e.withs.map((w) => ({ target: this.withTarget(w.target), value: this.term(w.value, scope) }));
+      const withs: With[] = e.withs.map((w) => ({ target: this.withTarget(w.target), value: this.withValue(w.value, scope) }));
       const base = { negated: e.negated, withs, loc: e.loc };
       switch (e.kind) {
         case 'somedecl':
@@ -139,6 +139,18 @@ export class Resolver {
     if (full === undefined && this.env.isBuiltin(op)) return op;
     if (full !== undefined && this.env.isBuiltin(op)) return op;
     throw new RegoError('rego_type_error', `undefined function ${op}`, loc);
+  }
+
+  /** A `with` value naming a builtin (not shadowed by a local or rule) becomes `$func.<name>`. */
+  private withValue(t: Term, scope: Scope): Term {
+    const head = t.type === 'ref' ? t.head : t;
+    if (head.type === 'var' && scope.lookup(head.name) === undefined && !this.env.ruleNames.has(head.name) && !this.env.imports.has(head.name)) {
+      const parts = [head.name];
+      for (const p of t.type === 'ref' ? t.path : []) { if (p.type !== 'scalar' || typeof p.value !== 'string') return this.term(t, scope); parts.push(p.value); }
+      const name = parts.join('.');
+      if (this.env.isBuiltin(name)) return { type: 'ref', head: vr('$func'), path: [scalar(name)] };
+    }
+    return this.term(t, scope);
   }
 
   /** `with` targets: `input...`, `data...` refs stay refs; function names become a call term with no args. */

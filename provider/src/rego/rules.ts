@@ -24,7 +24,6 @@ export function dataWalk(ev: Evaluator, node: RuleNode | undefined, base: Value 
     if (typeof key !== 'string') return base === undefined ? false : ev.walk(base, path, i, env, k);
     const child = node.children.get(key);
     const childBase = isObject(base) ? base.get(key) : undefined;
-    if (child && !child.hasRules() && childBase === undefined && !ev.ctx.overrides?.has(pathKey(child.path))) return false;
     return dataWalk(ev, child, childBase, path, i + 1, env, k);
   };
   if (ev.hasUnbound(seg, env)) {
@@ -40,7 +39,7 @@ export function dataWalk(ev: Evaluator, node: RuleNode | undefined, base: Value 
 export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
   const ov = ev.ctx.overrides?.get(pathKey(node.path));
   if (ov !== undefined) return ov;
-  if (!node.hasRules()) return base;
+  if (!node.hasRules()) return base !== undefined || node.funcs.length > 0 ? base : packageValue(ev, node, base);
   const cached = ev.ctx.cache.get(node);
   if (cached) return cached.v;
   if (ev.ctx.inProgress.has(node)) throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`);
@@ -60,7 +59,8 @@ export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined
 function packageValue(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
   const out = new RObject(isObject(base) ? base.entries() : []);
   for (const [name, child] of node.children) {
-    const cv = nodeValue(ev, child, isObject(base) ? base.get(name) : undefined);
+    if (child.funcs.length > 0 && !child.hasRules()) continue;
+    const cv = child.hasRules() || isObject(base) && base.has(name) ? nodeValue(ev, child, isObject(base) ? base.get(name) : undefined) : new RObject();
     if (cv !== undefined) out.set(name, cv);
   }
   return out;
@@ -68,7 +68,7 @@ function packageValue(ev: Evaluator, node: RuleNode, base: Value | undefined): V
 
 interface VTree { leaf?: Value; set?: RSet; kids?: Map<string, { key: Value; tree: VTree }> }
 
-const conflict = (msg: string): never => { throw new RegoError('eval_conflict_error', msg); };
+const conflict = (msg: string, loc?: CompiledRule['loc']): never => { throw new RegoError('eval_conflict_error', msg, loc); };
 
 function insert(root: VTree, keys: readonly Value[], value: Value, isSet: boolean, what: string): void {
   let t = root;
@@ -136,7 +136,7 @@ function completeValue(ev: Evaluator, rules: readonly CompiledRule[]): Value | u
     if (r.isDefault) continue;
     const v = firstBodyValue(ev, r, new Map(), (_e, kk) => kk());
     if (v === undefined) continue;
-    if (result !== undefined && !equal(result, v)) conflict(`data.${r.path.join('.')}: complete rules must not produce multiple outputs`);
+    if (result !== undefined && !equal(result, v)) conflict('complete rules must not produce multiple outputs', r.loc);
     result = v;
   }
   if (result !== undefined) return result;
@@ -153,7 +153,7 @@ function firstBodyValue(ev: Evaluator, r: CompiledRule, env: Env, prepare: (env:
   for (const { value, body } of chain) {
     let out: Value | undefined;
     prepare(env, () => ev.body(body, 0, env, () => ev.term(value, env, (v) => {
-      if (out !== undefined && !equal(out, v)) conflict(`data.${r.path.join('.')}: ${r.kind === 'function' ? 'functions must not produce multiple outputs for same inputs' : 'complete rules must not produce multiple outputs'}`);
+      if (out !== undefined && !equal(out, v)) conflict(r.kind === 'function' ? 'functions must not produce multiple outputs for same inputs' : 'complete rules must not produce multiple outputs', r.loc);
       out = v;
       return value.type === 'scalar' || (r.kind !== 'function' && chain.length > 1);
     })));
@@ -173,6 +173,7 @@ export function callFunction(ev: Evaluator, op: string, args: readonly Value[], 
     try {
       let result: Value | undefined;
       for (const r of node.funcs) {
+        if (r.isDefault) continue;
         const params = r.args ?? [];
         if (params.length !== args.length) continue;
         const bind = (env: Env, kk: () => boolean): boolean => {
@@ -181,9 +182,11 @@ export function callFunction(ev: Evaluator, op: string, args: readonly Value[], 
         };
         const v = firstBodyValue(ev, r, new Map(), bind);
         if (v === undefined) continue;
-        if (result !== undefined && !equal(result, v)) conflict(`${op}: functions must not produce multiple outputs for same inputs`);
+        if (result !== undefined && !equal(result, v)) conflict('functions must not produce multiple outputs for same inputs', r.loc);
         result = v;
       }
+      const def = node.funcs.find((r) => r.isDefault);
+      if (result === undefined && def) ev.term(def.value, new Map(), (v) => { result = v; return true; });
       hit = { v: result };
     } finally {
       ev.depth--;

@@ -86,7 +86,10 @@ export class Safety {
 
   checkHead(terms: readonly Term[], bound: ReadonlySet<string>): void {
     const unsafe = new Set<string>();
-    for (const t of terms) for (const v of shallowVars(t)) if (!bound.has(v)) unsafe.add(v);
+    for (const t of terms) {
+      const i = this.collect(t, 'needed', new Set());
+      for (const v of [...i.needed, ...i.pattern]) if (!bound.has(v)) unsafe.add(v);
+    }
     if (unsafe.size > 0) throw new RegoError('rego_unsafe_var_error', `var ${[...unsafe].map(displayName).sort().join(', var ')} is unsafe`);
   }
 
@@ -168,7 +171,7 @@ export class Safety {
   private collectInto(t: Term, mode: Mode, visible: ReadonlySet<string>, i: Info): void {
     switch (t.type) {
       case 'var':
-        if (t.name === 'data' || t.name === 'input') return;
+        if (t.name === 'data' || t.name === 'input' || t.name === '$func') return;
         (mode === 'pattern' ? i.pattern : mode === 'needed' ? i.needed : i.produced).add(t.name);
         return;
       case 'array': case 'set': for (const x of t.items) this.collectInto(x, mode, visible, i); return;
@@ -176,7 +179,7 @@ export class Safety {
         for (const [k, v] of t.items) { this.collectInto(k, mode === 'produced' ? 'produced' : 'needed', visible, i); this.collectInto(v, mode, visible, i); }
         return;
       case 'ref':
-        if (t.head.type === 'var') { if (t.head.name !== 'data' && t.head.name !== 'input') i.needed.add(t.head.name); }
+        if (t.head.type === 'var') { if (t.head.name !== 'data' && t.head.name !== 'input' && t.head.name !== '$func') i.needed.add(t.head.name); }
         else this.collectInto(t.head, 'needed', visible, i);
         for (const p of t.path) this.collectInto(p, p.type === 'var' || p.type === 'array' || p.type === 'object' ? 'produced' : 'needed', visible, i);
         return;
@@ -192,7 +195,7 @@ export class Safety {
 /** All vars of a term, including inside comprehensions. */
 export function termVars(t: Term, out: Set<string> = new Set()): Set<string> {
   switch (t.type) {
-    case 'var': if (t.name !== 'data' && t.name !== 'input') out.add(t.name); break;
+    case 'var': if (t.name !== 'data' && t.name !== 'input' && t.name !== '$func') out.add(t.name); break;
     case 'ref': termVars(t.head, out); for (const p of t.path) termVars(p, out); break;
     case 'array': case 'set': for (const x of t.items) termVars(x, out); break;
     case 'object': for (const [k, v] of t.items) { termVars(k, out); termVars(v, out); } break;
@@ -211,7 +214,7 @@ export function exprVars(e: Expr, deep: boolean): Set<string> {
     if (!deep && (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp')) return;
     if (deep) { termVars(t, out); return; }
     switch (t.type) {
-      case 'var': if (t.name !== 'data' && t.name !== 'input') out.add(t.name); break;
+      case 'var': if (t.name !== 'data' && t.name !== 'input' && t.name !== '$func') out.add(t.name); break;
       case 'ref': add(t.head); t.path.forEach(add); break;
       case 'array': case 'set': t.items.forEach(add); break;
       case 'object': for (const [k, v] of t.items) { add(k); add(v); } break;

@@ -37,7 +37,7 @@ function member(x: Value, coll: Value): boolean {
 }
 
 function numbers(name: string, a: readonly Value[]): number[] {
-  return coll(name, a, 0, 'any<array[number], set[number]>').map((v) => (typeof v === 'number' ? v : anyOf(name, a, 0, 'any<array[number], set[number]>')));
+  return coll(name, a, 0, 'one of {array, set}').map((v) => (typeof v === 'number' ? v : anyOf(name, a, 0, 'one of {array, set}')));
 }
 
 function count(a: readonly Value[]): Value {
@@ -45,7 +45,7 @@ function count(a: readonly Value[]): Value {
   if (typeof v === 'string') return [...v].length;
   if (Array.isArray(v)) return v.length;
   if (v instanceof RObject || v instanceof RSet) return v.size;
-  return anyOf('count', a, 0, 'any<array[any], object[any: any], set[any], string>');
+  return anyOf('count', a, 0, 'one of {array, object, set, string}');
 }
 
 function minus(a: readonly Value[]): Value {
@@ -55,7 +55,7 @@ function minus(a: readonly Value[]): Value {
   if (typeof x === 'number' || x instanceof RSet) {
     throw new BuiltinError('eval_type_error', `minus: operand 2 must be ${typeof x === 'number' ? 'number' : 'set'} but got ${typeName(y)}`);
   }
-  return anyOf('minus', a, 0, 'any<number, set[any]>');
+  return anyOf('minus', a, 0, 'one of {number, set}');
 }
 
 function rem(a: readonly Value[]): Value {
@@ -89,11 +89,12 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   and: setOp('and', inter),
   or: setOp('or', union),
   intersection: b(1, (a) => {
-    const sets = coll('intersection', a, 0, 'set[set[any]]').map((s) => (s instanceof RSet ? s : anyOf('intersection', a, 0, 'set[set[any]]')));
+    const sets = coll('intersection', a, 0, 'set').map((s) => (s instanceof RSet ? s : anyOf('intersection', a, 0, 'set')));
     if (sets.length === 0) return new RSet();
     return sets.slice(1).reduce(inter, sets[0] as RSet);
   }),
-  union: b(1, (a) => coll('union', a, 0, 'set[set[any]]').reduce<RSet>((acc, s) => (s instanceof RSet ? union(acc, s) : anyOf('union', a, 0, 'set[set[any]]')), new RSet())),
+  union: b(1, (a) => coll('union', a, 0, 'set').reduce<RSet>((acc, s) => (s instanceof RSet ? union(acc, s) : anyOf('union', a, 0, 'set')), new RSet())),
+  set_diff: setOp('set_diff', diff),
   'internal.member_2': b(2, (a) => member(a[0] as Value, a[1] as Value)),
   'internal.member_3': b(3, (a) => {
     const [k, v, c] = a as [Value, Value, Value];
@@ -127,7 +128,7 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
       if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || v.trim() !== v) fail(`to_number: invalid syntax: strconv.ParseFloat: parsing ${JSON.stringify(v)}`);
       return Number(v);
     }
-    return anyOf('to_number', a, 0, 'any<boolean, null, number, string>');
+    return anyOf('to_number', a, 0, 'one of {boolean, null, number, string}');
   }),
   'numbers.range': b(2, (a) => {
     const x = num('numbers.range', a, 0), y = num('numbers.range', a, 1);
@@ -145,4 +146,5 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
     return out;
   }),
   print: { arity: -1, fn: () => true },
+  'time.now_ns': b(0, (_a, c) => c.nowNs()),
 };

@@ -65,7 +65,7 @@ export const encodingBuiltins: Readonly<Record<string, Builtin>> = {
     const o = obj('urlquery.encode_object', a, 0);
     const parts: string[] = [];
     for (const [k, v] of o.sortedEntries()) {
-      if (typeof k !== 'string') return anyOf('urlquery.encode_object', a, 0, 'object[string: any<string, array[string], set[string]>]');
+      if (typeof k !== 'string') return anyOf('urlquery.encode_object', a, 0, 'object');
       const vals = typeof v === 'string' ? [v] : Array.isArray(v) ? (v as readonly Value[]) : v instanceof RSet ? v.sorted() : fail('urlquery.encode_object: values must be strings, arrays or sets');
       for (const x of vals) parts.push(`${urlEncode(k)}=${urlEncode(typeof x === 'string' ? x : fail('urlquery.encode_object: values must be strings'))}`);
     }

@@ -8,7 +8,7 @@ const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
 function keysOf(name: string, a: readonly Value[], i: number): Value[] {
   const v = a[i] as Value;
   if (v instanceof RObject) return v.keys();
-  return [...coll(name, a, i, 'any<array[any], object[any: any], set[any]>')];
+  return [...coll(name, a, i, 'one of {array, object, set}')];
 }
 
 function mergeUnion(x: Value, y: Value): Value {
@@ -20,10 +20,10 @@ function mergeUnion(x: Value, y: Value): Value {
 
 /** Parses `a/b/c` or `["a","b"]` paths (json.filter / json.remove). */
 function parsePaths(name: string, a: readonly Value[], i: number): Value[][] {
-  return coll(name, a, i, 'any<array[any<string, array[any]>], set[any<string, array[any]>]>').map((p) => {
+  return coll(name, a, i, 'one of {array, set}').map((p) => {
     if (typeof p === 'string') return p.replace(/^\//, '').split('/').filter((s, n, all) => !(s === '' && n === all.length - 1)).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (Array.isArray(p)) return [...(p as readonly Value[])];
-    return anyOf(name, a, i, 'any<array[any<string, array[any]>], set[any<string, array[any]>]>');
+    return anyOf(name, a, i, 'one of {array, set}');
   });
 }
 
@@ -108,7 +108,7 @@ function subset(sup: Value, sub: Value): boolean {
 export const objectBuiltins: Readonly<Record<string, Builtin>> = {
   'object.get': b(3, (a) => {
     const o = a[0] as Value, key = a[1] as Value, def = a[2] as Value;
-    if (!(o instanceof RObject)) return anyOf('object.get', a, 0, 'object[any: any]');
+    if (!(o instanceof RObject)) return anyOf('object.get', a, 0, 'object');
     if (Array.isArray(key)) {
       let cur: Value | undefined = o;
       for (const k of key as readonly Value[]) { cur = cur === undefined ? undefined : index(cur, k); if (cur === undefined) return def; }
@@ -128,12 +128,12 @@ export const objectBuiltins: Readonly<Record<string, Builtin>> = {
     return new RObject([...o.entries()].filter(([k]) => ks.has(k)));
   }),
   'object.union': b(2, (a) => mergeUnion(obj('object.union', a, 0), obj('object.union', a, 1))),
-  'object.union_n': b(1, (a) => arr('object.union_n', a, 0).reduce<Value>((acc, x) => (x instanceof RObject ? mergeUnion(acc, x) : anyOf('object.union_n', a, 0, 'array[object[any: any]]')), new RObject())),
+  'object.union_n': b(1, (a) => arr('object.union_n', a, 0).reduce<Value>((acc, x) => (x instanceof RObject ? mergeUnion(acc, x) : anyOf('object.union_n', a, 0, 'array')), new RObject())),
   'object.subset': b(2, (a) => {
     const [x, y] = a as [Value, Value];
     const ok = (v: Value): boolean => v instanceof RObject || v instanceof RSet || Array.isArray(v);
-    if (!ok(x)) return anyOf('object.subset', a, 0, 'any<array[any], object[any: any], set[any]>');
-    if (!ok(y)) return anyOf('object.subset', a, 1, 'any<array[any], object[any: any], set[any]>');
+    if (!ok(x)) return anyOf('object.subset', a, 0, 'one of {array, object, set}');
+    if (!ok(y)) return anyOf('object.subset', a, 1, 'one of {array, object, set}');
     if (x instanceof RObject !== y instanceof RObject) fail('object.subset: both arguments must be objects');
     return subset(x, y);
   }),

@@ -10,7 +10,7 @@ const runes = (s: string): string[] => [...s];
 function strings(name: string, a: readonly Value[], i: number): string[] {
   const v = a[i] as Value;
   if (typeof v === 'string') return [v];
-  return coll(name, a, i, 'any<string, array[string], set[string]>').map((x) => (typeof x === 'string' ? x : anyOf(name, a, i, 'any<string, array[string], set[string]>')));
+  return coll(name, a, i, 'one of {string, array, set}').map((x) => (typeof x === 'string' ? x : anyOf(name, a, i, 'one of {string, array, set}')));
 }
 
 function trimSet(s: string, cut: string, left: boolean, right: boolean): string {
@@ -31,8 +31,8 @@ export const stringBuiltins: Readonly<Record<string, Builtin>> = {
   concat: b(2, (a) => {
     const d = str('concat', a, 0);
     const v = a[1] as Value;
-    const items = v instanceof RSet ? v.sorted() : Array.isArray(v) ? (v as readonly Value[]) : anyOf('concat', a, 1, 'any<array[string], set[string]>');
-    return items.map((x) => (typeof x === 'string' ? x : anyOf('concat', a, 1, 'any<array[string], set[string]>'))).join(d);
+    const items = v instanceof RSet ? v.sorted() : Array.isArray(v) ? (v as readonly Value[]) : anyOf('concat', a, 1, 'one of {array, set}');
+    return items.map((x) => (typeof x === 'string' ? x : anyOf('concat', a, 1, 'one of {array, set}'))).join(d);
   }),
   contains: b(2, (a) => str('contains', a, 0).includes(str('contains', a, 1))),
   startswith: b(2, (a) => str('startswith', a, 0).startsWith(str('startswith', a, 1))),
@@ -45,7 +45,7 @@ export const stringBuiltins: Readonly<Record<string, Builtin>> = {
     const pats = obj('strings.replace_n', a, 0);
     let s = str('strings.replace_n', a, 1);
     const pairs = pats.sortedEntries().map(([k, v]) => {
-      if (typeof k !== 'string') return anyOf('strings.replace_n', a, 0, 'object[string: string]');
+      if (typeof k !== 'string') return anyOf('strings.replace_n', a, 0, 'object');
       if (typeof v !== 'string') throw new BuiltinError('eval_type_error', `strings.replace_n: operand 1 must be object[string: string] but got object[string: ${typeof v}]`);
       return [k, v] as const;
     });

@@ -57,7 +57,7 @@ export function set(name: string, args: readonly Value[], i: number): RSet {
   return v instanceof RSet ? v : operandError(name, i + 1, 'set', v);
 }
 /** Elements of an array or set. */
-export function coll(name: string, args: readonly Value[], i: number, what = 'any<array[any], set[any]>'): readonly Value[] {
+export function coll(name: string, args: readonly Value[], i: number, what = 'one of {array, set}'): readonly Value[] {
   const v = args[i] as Value;
   if (Array.isArray(v)) return v as readonly Value[];
   if (v instanceof RSet) return [...v.values()];
