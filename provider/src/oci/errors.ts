@@ -16,6 +16,25 @@ export type OciErrorCode =
   | 'LAYOUT_INVALID' // oci-layout or index.json is malformed, or the layout version is unsupported
   | 'BLOB_NOT_FOUND' // a blob the layout or registry references is absent
   | 'TAG_NOT_FOUND' // a tag (or digest) is not listed
-  | 'TAG_AMBIGUOUS'; // a tag names more than one manifest in index.json
+  | 'TAG_AMBIGUOUS' // a tag names more than one manifest in index.json
+  // registry client
+  | 'MANIFEST_NOT_FOUND' // the registry has no manifest for that tag or digest
+  | 'REGISTRY_UNREACHABLE' // connection refused / DNS / TLS failure / connection reset after retries
+  | 'REGISTRY_TIMEOUT' // no (complete) answer within the per-request timeout or the caller's deadline
+  | 'RATE_LIMITED' // 429 after every retry
+  | 'UNAUTHORIZED' // 401: credentials missing or rejected
+  | 'DENIED' // 403: authenticated but not allowed
+  | 'REGISTRY_ERROR' // 5xx after retries, or an unexpected status
+  | 'REGISTRY_REJECTED' // 4xx for a well-formed request (e.g. a pushed manifest the registry refuses)
+  | 'RESPONSE_INVALID' // a response breaks the distribution spec (headers, redirects, token answer, pagination)
+  | 'CREDENTIALS_INVALID' // a Docker config.json or credential option cannot be read
+  | 'CONFIG_INVALID'; // a registry client option is invalid (CA bundle, host list, limits)
 
 export class OciError extends SigngateError<OciErrorCode> {}
+
+/** Codes that mean "could not decide right now" (network, timeouts, rate limits, 5xx): never cache a verdict on them. */
+const TRANSIENT: ReadonlySet<OciErrorCode> = new Set<OciErrorCode>(['REGISTRY_UNREACHABLE', 'REGISTRY_TIMEOUT', 'RATE_LIMITED', 'REGISTRY_ERROR']);
+
+export function isTransientOciError(error: unknown): boolean {
+  return error instanceof OciError && TRANSIENT.has(error.code);
+}

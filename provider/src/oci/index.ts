@@ -1,6 +1,11 @@
-export { OciError, type OciErrorCode } from './errors.js';
+export { OciError, isTransientOciError, type OciErrorCode } from './errors.js';
 export type { Descriptor } from './descriptor.js';
 export { parseReference, formatReference, type Reference } from './reference.js';
 export type { SignatureManifest, SignatureManifestForm } from './signatureManifest.js';
 export { openOciLayout, type OciLayout, type OciLayoutOptions } from './layout.js';
 export { ARTIFACT_TYPE_NOTARY_SIGNATURE } from './mediaTypes.js';
+export { createRegistry, Registry, type RegistryOptions, type RegistryStats, type ReferrersSupport } from './registry.js';
+export type { Repository, RequestOptions, FetchedManifest } from './repository.js';
+export type { PushSignatureInput, PushedSignature } from './push.js';
+export { loadDockerConfig, parseDockerConfig, staticCredentials, type Credential, type CredentialLookup } from './credentials.js';
+export type { FetchLike, FetchInit, FetchResponse, RegistryEvent } from './transport.js';

@@ -43,3 +43,34 @@ export function toSignatureManifest(descriptor: Descriptor, manifest: Manifest, 
   const blobs = manifest.kind === 'image' ? manifest.layers : manifest.blobs;
   return Object.freeze({ descriptor: Object.freeze(own), form, blobs });
 }
+
+/** Annotation notation puts on signature manifests: JSON array of the hex SHA-256 thumbprints of the chain, leaf first. */
+export const ANNOTATION_THUMBPRINTS = 'io.cncf.notary.x509chain.thumbprint#S256';
+
+/** The `{}` config blob notation pushes with the signature config media type. */
+export const SIGNATURE_CONFIG_CONTENT = new TextEncoder().encode('{}');
+
+/**
+ * The signature manifest exactly as notation (notation-go 1.x, oras PackManifest 1.1-rc4 packing) lays it out: an OCI
+ * image manifest in the OCI 1.0 form, config `{}` with media type application/vnd.cncf.notary.signature, one envelope
+ * layer, the subject's mediaType/digest/size, and annotations sorted by key (as Go marshals maps) including
+ * org.opencontainers.image.created (RFC 3339, seconds, UTC).
+ */
+export function packSignatureManifest(input: {
+  readonly subject: Descriptor;
+  readonly envelope: Descriptor;
+  readonly config: Descriptor;
+  readonly annotations: Readonly<Record<string, string>>;
+}): Uint8Array {
+  const plain = (d: Descriptor): Record<string, unknown> => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
+  const annotations = Object.fromEntries(Object.entries(input.annotations).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_OCI_MANIFEST,
+    config: plain(input.config),
+    layers: [plain(input.envelope)],
+    subject: plain(input.subject),
+    annotations,
+  };
+  return new TextEncoder().encode(JSON.stringify(manifest));
+}

@@ -1,0 +1,90 @@
+/**
+ * The registry client's caches (lru-cache), each counting hits and misses:
+ * - tags: `registry/repo:tag` -> manifest descriptor, TTL (default 10 s, like oras' cache);
+ * - referrers: `registry/repo@digest|artifactType` -> referrer descriptors, same TTL;
+ * - content: `registry/repo@digest` -> verified bytes, immutable, bounded in total bytes.
+ * TTLs run on the injected clock.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Descriptor } from './descriptor.js';
+
+export interface CacheOptions {
+  /** TTL of tag resolutions and referrer lists (default 10,000 ms; 0 disables both caches). */
+  readonly ttlMs?: number;
+  readonly tagEntries?: number;
+  readonly referrerEntries?: number;
+  /** Total bytes of cached manifests and blobs (default 64 MiB; 0 disables). */
+  readonly contentBytes?: number;
+}
+
+export interface CacheCounters {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+}
+
+export interface CacheStats {
+  readonly tags: CacheCounters;
+  readonly referrers: CacheCounters;
+  readonly content: CacheCounters & { readonly bytes: number };
+}
+
+class Counted<V extends object> {
+  hits = 0;
+  misses = 0;
+  constructor(readonly lru: LRUCache<string, V> | undefined) {}
+
+  get(key: string): V | undefined {
+    const v = this.lru?.get(key);
+    if (v === undefined) this.misses++;
+    else this.hits++;
+    return v;
+  }
+
+  set(key: string, value: V): void {
+    this.lru?.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.lru?.delete(key);
+  }
+
+  counters(): CacheCounters {
+    return { hits: this.hits, misses: this.misses, entries: this.lru?.size ?? 0 };
+  }
+}
+
+export class RegistryCaches {
+  readonly tags: Counted<Descriptor>;
+  readonly referrers: Counted<readonly Descriptor[]>;
+  readonly content: Counted<Uint8Array>;
+
+  constructor(options: CacheOptions, clock: () => Date) {
+    const ttl = options.ttlMs ?? 10_000;
+    const perf = { now: () => clock().getTime() };
+    const timed = <V extends object>(max: number): LRUCache<string, V> | undefined =>
+      ttl > 0 && max > 0 ? new LRUCache<string, V>({ max, ttl, ttlResolution: 0, perf }) : undefined;
+    this.tags = new Counted(timed<Descriptor>(options.tagEntries ?? 10_000));
+    this.referrers = new Counted(timed<readonly Descriptor[]>(options.referrerEntries ?? 10_000));
+    const bytes = options.contentBytes ?? 64 * 1024 * 1024;
+    this.content = new Counted(
+      bytes > 0
+        ? new LRUCache<string, Uint8Array>({ maxSize: bytes, maxEntrySize: Math.max(1, Math.floor(bytes / 4)), sizeCalculation: (v) => Math.max(1, v.byteLength), perf })
+        : undefined,
+    );
+  }
+
+  stats(): CacheStats {
+    return {
+      tags: this.tags.counters(),
+      referrers: this.referrers.counters(),
+      content: { ...this.content.counters(), bytes: this.content.lru?.calculatedSize ?? 0 },
+    };
+  }
+
+  clear(): void {
+    this.tags.lru?.clear();
+    this.referrers.lru?.clear();
+    this.content.lru?.clear();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Starts Debian's docker-registry (CNCF distribution 2.8, /usr/bin/docker-registry) for integration tests: a free
+ * loopback port, storage in a temp dir, optionally TLS, htpasswd Basic auth or `auth: token`. Installed by .ci/deps;
+ * when the binary is absent, `registryBinary()` returns undefined and the tests skip visibly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+
+export function registryBinary(): string | undefined {
+  return existsSync(REGISTRY_BINARY) ? REGISTRY_BINARY : undefined;
+}
+
+/**
+ * user `signgate`, password `test-password`: a bcrypt hash made once with a throwaway password (distribution only reads
+ * bcrypt). It protects nothing outside the test registry.
+ */
+export const HTPASSWD_USER = 'signgate';
+export const HTPASSWD_PASSWORD = 'test-password';
+const HTPASSWD_LINE = 'signgate:$2b$10$L3sVtSWCE5aEg14RoSQP1uzHk7sc.N4Xb4BbZ4PW2T45qSlr5OFke';
+
+export interface RegistryStartOptions {
+  /** PEM certificate (chain) and key for TLS; the certificate must name 127.0.0.1. */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  readonly htpasswd?: boolean;
+  /** `auth: token`: realm URL, service, issuer and the PEM bundle that verifies the token signatures. */
+  readonly token?: { readonly realm: string; readonly service: string; readonly issuer: string; readonly rootCertBundlePem: string };
+}
+
+export interface RunningRegistry {
+  /** host:port, e.g. 127.0.0.1:40123 */
+  readonly host: string;
+  readonly origin: string;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${log()}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`docker-registry did not listen on ${port} within 10 s: ${log()}`);
+}
+
+export async function startRegistry(options: RegistryStartOptions = {}): Promise<RunningRegistry> {
+  const binary = registryBinary();
+  if (binary === undefined) throw new Error(`${REGISTRY_BINARY} is not installed (run .ci/deps)`);
+  const dir = await mkdtemp(join(tmpdir(), 'signgate-registry-'));
+  const port = await freePort();
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    `  secret: ${randomBytes(16).toString('hex')}`,
+  ];
+  if (options.tls) {
+    await writeFile(join(dir, 'tls.crt'), options.tls.certPem);
+    await writeFile(join(dir, 'tls.key'), options.tls.keyPem, { mode: 0o600 });
+    lines.push('  tls:', `    certificate: ${join(dir, 'tls.crt')}`, `    key: ${join(dir, 'tls.key')}`);
+  }
+  if (options.htpasswd) {
+    await writeFile(join(dir, 'htpasswd'), `${HTPASSWD_LINE}\n`);
+    lines.push('auth:', '  htpasswd:', '    realm: signgate-test', `    path: ${join(dir, 'htpasswd')}`);
+  } else if (options.token) {
+    await writeFile(join(dir, 'token-roots.pem'), options.token.rootCertBundlePem);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${options.token.realm}`,
+      `    service: ${options.token.service}`,
+      `    issuer: ${options.token.issuer}`,
+      `    rootcertbundle: ${join(dir, 'token-roots.pem')}`,
+    );
+  }
+  await writeFile(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
+  const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  try {
+    await waitUntilUp(port, child, () => stderr);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const host = `127.0.0.1:${port}`;
+  return {
+    host,
+    origin: `${options.tls ? 'https' : 'http'}://${host}`,
+    dir,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
