@@ -1,5 +1,5 @@
 /**
- * CBOR for COSE envelopes. Decoding is cbor-x's, configured so maps decode to Map and byte strings are copied; but
+ * CBOR for COSE envelopes. Decoding is cbor-x's, configured so maps decode to Map and tags stay visible; but
  * cbor-x also implements many tag extensions (records, shared references, Error/RegExp construction, packed values)
  * through one process-wide table, so every input is first checked by `checkWellFormed` below: definite lengths only,
  * no trailing bytes, bounded depth and item count, valid UTF-8 text, no duplicate map keys (go-cose's
@@ -10,7 +10,8 @@ import { Decoder, Encoder, Tag } from 'cbor-x';
 import { CBOR_TAG, LIMITS } from './constants.js';
 import { envelopeInvalid } from './encoding.js';
 
-const decoder = new Decoder({ mapsAsObjects: false, useRecords: false, copyBuffers: true });
+// byte strings decode as views of the input; cose.ts copies the ones it returns
+const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
 const encoder = new Encoder({
   mapsAsObjects: false,
   useRecords: false,
@@ -33,6 +34,12 @@ function readArgument(b: Uint8Array, c: Cursor, info: number, where: string): nu
   const width = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0;
   if (width === 0) envelopeInvalid(where, info === 31 ? 'uses indefinite-length CBOR, which COSE forbids' : 'is not well-formed CBOR');
   if (c.pos + width > b.byteLength) envelopeInvalid(where, 'is truncated CBOR');
+  if (width <= 4) {
+    let n = 0;
+    for (let i = 0; i < width; i++) n = n * 256 + (b[c.pos + i] ?? 0);
+    c.pos += width;
+    return n;
+  }
   let v = 0n;
   for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(b[c.pos + i] ?? 0);
   c.pos += width;

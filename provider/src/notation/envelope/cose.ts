@@ -52,7 +52,7 @@ function certificateChain(value: unknown): Uint8Array[] {
   if (value.length > LIMITS.certificates) envelopeInvalid(where, `has more than ${LIMITS.certificates} certificates`);
   return value.map((cert: unknown, i) => {
     if (!isBytes(cert) || cert.byteLength === 0) envelopeInvalid(`${where}[${i}]`, 'must be a non-empty byte string');
-    return cert;
+    return new Uint8Array(cert);
   });
 }
 
@@ -93,10 +93,10 @@ export function parseCose(bytes: Uint8Array): EnvelopeParts {
     alg,
     algorithm: algorithmByCoseId(alg),
     signingInput: coseSigStructure(protectedBytes, payload),
-    signature,
+    signature: new Uint8Array(signature),
     certificateChain: certificateChain(unprotected.get(COSE_LABEL.x5chain)),
-    payload,
+    payload: new Uint8Array(payload),
     ...(signingAgent !== undefined ? { signingAgent } : {}),
-    ...(timestampSignature !== undefined ? { timestampSignature } : {}),
+    ...(timestampSignature !== undefined ? { timestampSignature: new Uint8Array(timestampSignature) } : {}),
   };
 }

@@ -25,7 +25,7 @@ export function decodeBase64Url(value: unknown, where: string): Uint8Array {
   if (bytes.toString('base64url') !== value) {
     envelopeInvalid(where, 'is not strict base64url (JWS forbids padding "=", whitespace and characters outside A-Z a-z 0-9 - _)');
   }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return new Uint8Array(bytes); // a copy: small Buffers share Node's allocation pool
 }
 
 /** Standard base64 with padding, as x5c and the JWS timestamp header carry DER. */
@@ -33,7 +33,7 @@ export function decodeBase64(value: unknown, where: string): Uint8Array {
   if (typeof value !== 'string') envelopeInvalid(where, 'must be a base64 string');
   const bytes = Buffer.from(value, 'base64');
   if (bytes.toString('base64') !== value) envelopeInvalid(where, 'is not valid padded standard base64');
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return new Uint8Array(bytes);
 }
 
 export function decodeUtf8(bytes: Uint8Array, where: string): string {
