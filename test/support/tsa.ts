@@ -148,16 +148,18 @@ function signatureAlgorithm(key: KeyObject, hash: TsaHash, pss: boolean): { alg:
 /**
  * Mints a TSA PKI valid around `at` (root and intermediate: two years either side; leaf: one year) and returns a
  * token factory. `key` picks the TSA leaf key kind (default ec-p256), `pss` signs RSA tokens with RSASSA-PSS, and
- * `leaf` overrides any leaf option (to mint bad TSA certificates).
+ * `leaf` overrides any leaf option (to mint bad TSA certificates). The CA key is shared across the run unless
+ * `freshCaKey` asks for a new one (a TSA that no other test TSA's root can vouch for).
  */
 export async function createTestTsa(options: {
   at: Date;
   key?: KeyKind;
   pss?: boolean;
   leaf?: Partial<CertificateOptions>;
+  freshCaKey?: boolean;
 }): Promise<TestTsa> {
   const at = options.at.getTime();
-  const caKey = await createKeyPair('ec-p384', { shared: true });
+  const caKey = await createKeyPair('ec-p384', { shared: !options.freshCaKey });
   const root = await issueCertificate({
     subject: 'CN=signgate test TSA root,O=signgate,C=US',
     key: caKey,
