@@ -109,6 +109,12 @@ async function loadTrustPolicy(file: string): Promise<TrustPolicyDocument> {
   }
 }
 
+/** Errors naming the user's own input (layout folder, reference, policy scope) are usage errors. */
+function asUsage(err: unknown): never {
+  if (err instanceof OciError || err instanceof NotationError) throw new UsageError(err.message);
+  throw err;
+}
+
 /** `signgate verify`: verify the signatures of an image in an OCI image layout. */
 export async function verifyCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let options: VerifyOptions | 'help';
@@ -127,8 +133,8 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
   let verdict: Verdict;
   try {
     const trustPolicy = await loadTrustPolicy(options.trustPolicyFile);
-    const layout = await openOciLayout(options.layoutDir);
-    const subject = await layout.resolve(options.layoutRef);
+    const layout = await openOciLayout(options.layoutDir).catch(asUsage);
+    const subject = await layout.resolve(options.layoutRef).catch(asUsage);
     const name = options.scope ?? `local/${basename(resolve(options.layoutDir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
     const artifactReference = `${name}@${subject.digest}`;
     const result = await verifyArtifact({
@@ -139,13 +145,15 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
       trustStore: openTrustStore(options.trustStoreDir),
       clock,
       userMetadata: options.userMetadata,
+    }).catch((err: unknown) => {
+      if (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE') asUsage(err);
+      throw err;
     });
     verdict = toVerdict(result, { subject: artifactReference, traceID: randomUUID(), now: clock() });
   } catch (err) {
-    const usage = err instanceof UsageError || (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE');
-    const layoutProblem = err instanceof OciError;
+    // usage and configuration problems exit 2; anything else (unreadable signature blobs, I/O) could not decide: 3
     io.stderr.write(`signgate verify: ${err instanceof Error ? err.message : String(err)}\n`);
-    return usage || layoutProblem ? 2 : 3;
+    return err instanceof UsageError ? 2 : 3;
   }
   io.stdout.write(options.output === 'json' ? `${JSON.stringify(verdict, null, 2)}\n` : formatVerdictText(verdict));
   return verdict.isSuccess ? 0 : 1;
