@@ -1,0 +1,72 @@
+/**
+ * The one validated configuration the provider runs on, built from custom resources of config.signgate.dev/v1alpha1
+ * (KeyManagementProvider, Verifier, Store, Policy and their Namespaced twins) read from YAML files or, later, from
+ * the Kubernetes API. Values are frozen; a new Config (with a higher generation) replaces the old one as a whole.
+ */
+import type { TrustPolicyDocument, TrustStore } from '../notation/index.js';
+
+export type VerificationPolicyMode = 'all' | 'any';
+
+/** A Verifier of type notation, with its certificate stores already resolved from KeyManagementProviders. */
+export interface VerifierConfig {
+  /** metadata.name (Ratify's verifier name; shown as verifierName in verdicts). */
+  readonly name: string;
+  readonly type: 'notation';
+  /** Artifact types this verifier handles; default [application/vnd.cncf.notary.signature]. */
+  readonly artifactTypes: readonly string[];
+  readonly trustPolicy: TrustPolicyDocument;
+  /** `verificationCertStores` resolved to certificates: `<type>:<name>` -> the KMPs' certificates. */
+  readonly trustStore: TrustStore;
+  /** How many trusted certificates the stores hold in all (0: nothing can verify; the provider says how to add one). */
+  readonly certificateCount: number;
+}
+
+/** The Store (type oras): how registries are reached and cached. */
+export interface StoreConfig {
+  readonly name: string;
+  readonly cacheEnabled: boolean;
+  /** TTL of tag -> digest and referrer lists, seconds (default 10). */
+  readonly ttlSeconds: number;
+  /** Hosts reached over plain HTTP (loopback hosts always are). */
+  readonly plainHttpHosts: readonly string[];
+  /** Extra CA certificates (PEM text) trusted for registry TLS. */
+  readonly caBundle?: string;
+  /** Path of a Docker config.json with registry credentials. */
+  readonly dockerConfigPath?: string;
+  /** Signature envelope size cap in bytes (default 1 MiB). */
+  readonly maxBlobBytes: number;
+}
+
+/** The Policy (type config-policy). */
+export interface PolicyConfig {
+  readonly name: string;
+  /** artifactType -> all|any, plus the key "default" for every other type (default: all). */
+  readonly artifactVerificationPolicies: Readonly<Record<string, VerificationPolicyMode>>;
+}
+
+/** The effective configuration for one scope: cluster-wide, or one namespace (its Namespaced* kinds over the cluster's). */
+export interface ScopeConfig {
+  readonly verifiers: readonly VerifierConfig[];
+  readonly store: StoreConfig;
+  readonly policy: PolicyConfig;
+}
+
+export interface Config {
+  /** Bumped on every accepted change; part of every verdict cache key. */
+  readonly generation: number;
+  /** Cluster-wide configuration; undefined when no Verifier is configured at all. */
+  readonly cluster: ScopeConfig | undefined;
+  /** Effective configuration of namespaces that have Namespaced* resources. */
+  readonly namespaces: ReadonlyMap<string, ScopeConfig>;
+}
+
+/** Where a Config comes from (files today, the Kubernetes API later); the serving path only calls current(). */
+export interface ConfigSource {
+  /** The last good configuration; undefined until one has loaded. */
+  current(): Config | undefined;
+  /** Called with each new good configuration. Returns an unsubscribe function. */
+  subscribe(listener: (config: Config) => void): () => void;
+  /** The last rejected load (file, path and reason), if the latest attempt failed; the last good config stays. */
+  lastError(): string | undefined;
+  close(): Promise<void>;
+}
