@@ -58,6 +58,7 @@ export function compileModules(modules: readonly Module[], builtins: BuiltinTabl
       const cr = compileRule(r, pkg, env, safety, arityOf);
       const node = root.find(cr.path) ?? cr.path.reduce((n, p) => n.child(p), root);
       (cr.kind === 'function' ? node.funcs : node.rules).push(cr);
+      if (cr.kind === 'function' && cr.args?.length === 0) node.rules.push({ ...cr, kind: 'complete' });
     }
   }
   return { root, builtins, arityOf };

@@ -31,6 +31,8 @@ export interface EvalOptions {
   /** Clock for `time.now_ns` (nanoseconds); fixed per evaluation. */
   readonly nowNs?: () => number;
   readonly maxDepth?: number;
+  /** Handed to builtins as BuiltinContext.host (host builtins read their per-evaluation state from it). */
+  readonly host?: unknown;
 }
 
 export type Bindings = ReadonlyMap<string, Value>;
@@ -87,6 +89,7 @@ export class RegoPolicy {
       bctx: {
         strict: o.strict ?? false,
         cache: new Map(),
+        host: o.host,
         nowNs: () => (now ??= o.nowNs ? o.nowNs() : Math.round((performance.timeOrigin + performance.now()) * 1e6)),
       },
     }));

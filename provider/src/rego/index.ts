@@ -4,3 +4,4 @@ export { RegoError, BuiltinError, type RegoErrorCode, type RegoLocation } from '
 export { type Value, RObject, RSet, fromJSON, toJSON, type JSONValue } from './value.js';
 export { type Builtin, type BuiltinContext, defaultBuiltins } from './builtins/index.js';
 export { runConformance, summarize, type CaseOutcome, type ConformanceSummary } from './conformance.js';
+export type { Body, Expr, Module, Rule, Term } from './ast.js';

@@ -17,6 +17,7 @@ export interface ResolveEnv {
 }
 
 let counter = 0;
+const HOIST_NEGATED_CALL_REFS = (op: string): boolean => op.startsWith('data.');
 const fresh = (base: string): string => `${base}$${++counter}`;
 
 class Scope {
@@ -67,9 +68,21 @@ export class Resolver {
         case 'unify':
           out.push({ ...base, kind: 'unify', left: this.term(e.left, scope), right: this.term(e.right, scope) });
           break;
-        case 'term':
-          out.push({ ...base, kind: 'term', term: this.term(e.term, scope) });
+        case 'term': {
+          const term = this.term(e.term, scope);
+          if (e.negated && term.type === 'call' && HOIST_NEGATED_CALL_REFS(term.op)) {
+            // Like OPA's rewriteDynamicTerms: refs in a negated call's arguments are evaluated before the
+            // negation, so an undefined argument makes the expression undefined rather than true.
+            const args = term.args.map((a) => {
+              if (a.type !== 'ref') return a;
+              const v = vr(fresh('__local'));
+              out.push({ negated: false, withs, loc: e.loc, kind: 'unify', left: v, right: a });
+              return v;
+            });
+            out.push({ ...base, kind: 'term', term: { ...term, args } });
+          } else out.push({ ...base, kind: 'term', term });
           break;
+        }
       }
     }
     return out;

@@ -60,7 +60,7 @@ function packageValue(ev: Evaluator, node: RuleNode, base: Value | undefined): V
   const out = new RObject(isObject(base) ? base.entries() : []);
   for (const [name, child] of node.children) {
     if (child.funcs.length > 0 && !child.hasRules()) continue;
-    const cv = child.hasRules() || isObject(base) && base.has(name) ? nodeValue(ev, child, isObject(base) ? base.get(name) : undefined) : new RObject();
+    const cv = nodeValue(ev, child, isObject(base) ? base.get(name) : undefined);
     if (cv !== undefined) out.set(name, cv);
   }
   return out;

@@ -147,4 +147,5 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   }),
   print: { arity: -1, fn: () => true },
   'time.now_ns': b(0, (_a, c) => c.nowNs()),
+  'opa.runtime': b(0, () => new RObject()),
 };

@@ -9,6 +9,8 @@ export interface BuiltinContext {
   readonly nowNs: () => number;
   /** Per-evaluation cache shared by builtins (e.g. compiled regexes). */
   readonly cache: Map<string, unknown>;
+  /** Whatever the host passed in EvalOptions.host (e.g. external data answers for a host builtin). */
+  readonly host: unknown;
 }
 
 export interface Builtin {
