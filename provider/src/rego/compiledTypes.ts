@@ -34,9 +34,9 @@ export class RuleNode {
   }
 
   find(path: readonly string[]): RuleNode | undefined {
-    let n: RuleNode | undefined = this;
-    for (const p of path) { n = n.children.get(p); if (!n) return undefined; }
-    return n;
+    if (path.length === 0) return this;
+    const [first, ...rest] = path as [string, ...string[]];
+    return this.children.get(first)?.find(rest);
   }
 
   /** True when this node or a descendant holds rules (so its value is virtual). */
