@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as yamlParse } from 'yaml';
 import { RegoError } from './errors.js';
+import { relaxQuotedIndent } from './yamlCompat.js';
 import { RegoPolicy } from './engine.js';
 import type { Value } from './value.js';
 import { fromJSON, keyOf, compare, toJSON } from './value.js';
@@ -105,7 +106,9 @@ export function runConformance(dir: string): CaseOutcome[] {
     const rel = relative(dir, file);
     const folder = rel.split(/[\\/]/)[0] ?? '';
     let doc: { cases?: Case[] };
-    try { doc = yamlParse(readFileSync(file, 'utf8'), { maxAliasCount: 1000 }) as { cases?: Case[] }; } catch (e) {
+    const text = readFileSync(file, 'utf8');
+    const parse = (t: string): { cases?: Case[] } => yamlParse(t, { maxAliasCount: 1000 }) as { cases?: Case[] };
+    try { try { doc = parse(text); } catch { doc = parse(relaxQuotedIndent(text)); } } catch (e) {
       out.push({ file: rel, note: '(file)', folder, status: 'fail', reason: `cannot read: ${(e as Error).message}` });
       continue;
     }

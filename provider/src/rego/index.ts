@@ -5,3 +5,4 @@ export { type Value, RObject, RSet, fromJSON, toJSON, type JSONValue } from './v
 export { type Builtin, type BuiltinContext, defaultBuiltins } from './builtins/index.js';
 export { runConformance, summarize, type CaseOutcome, type ConformanceSummary } from './conformance.js';
 export type { Body, Expr, Module, Rule, Term } from './ast.js';
+export { relaxQuotedIndent } from './yamlCompat.js';

@@ -1,6 +1,7 @@
 /** The default builtin table: every family merged. Hosts add their own (e.g. `external_data`) on top. */
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
+import { miscBuiltins } from './misc.js';
 import { objectBuiltins } from './objects.js';
 import { regexBuiltins } from './regex.js';
 import { sprintfBuiltins } from './sprintf.js';
@@ -14,6 +15,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...objectBuiltins,
   ...regexBuiltins,
   ...encodingBuiltins,
+  ...miscBuiltins,
 });
 
 export type { Builtin, BuiltinContext, BuiltinTable } from './types.js';
