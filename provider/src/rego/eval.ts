@@ -10,6 +10,7 @@ import { RObject, RSet, equal, index, isObject, keyOf } from './value.js';
 import type { EvalContext } from './context.js';
 import { withContext } from './context.js';
 import { callFunction, dataWalk, nodeValue } from './rules.js';
+import { objectPairs } from './safety.js';
 
 export type Env = Map<string, Value>;
 export type K = () => boolean;
@@ -190,6 +191,11 @@ export class Evaluator {
   }
 
   unify(a: Term, b: Term, env: Env, k: K): boolean {
+    const pairs = objectPairs(a, b);
+    if (pairs) {
+      const step = (i: number): boolean => (i === pairs.length ? k() : this.unify((pairs[i] as readonly [Term, Term])[0], (pairs[i] as readonly [Term, Term])[1], env, () => step(i + 1)));
+      return step(0);
+    }
     if (a.type === 'array' && b.type === 'array') {
       if (a.items.length !== b.items.length) return false;
       const step = (i: number): boolean => (i === a.items.length ? k() : this.unify(a.items[i] as Term, b.items[i] as Term, env, () => step(i + 1)));
@@ -240,7 +246,9 @@ export class Evaluator {
     const op = override?.type === 'call' ? override.op : t.op;
     const arity = this.arityOf(op) ?? t.args.length;
     const ins = t.args.length > arity && arity >= 0 ? t.args.slice(0, arity) : t.args;
-    return this.list(ins, 0, env, [], (args) => {
+    const late = ins.some((x) => x.type === 'var' && !env.has(x.name) && x.name !== 'input' && x.name !== 'data');
+    const evalArgs = late ? (f: (vs: Value[]) => boolean): boolean => this.listLate(ins, env, f) : (f: (vs: Value[]) => boolean): boolean => this.list(ins, 0, env, [], f);
+    return evalArgs((args) => {
       if (override?.type === 'call' && op.startsWith('data.')) {
         const saved = this.ctx;
         this.ctx = { ...saved, funcOverrides: undefined, cache: new Map(), fcache: new Map(), inProgress: new Set() };
@@ -256,7 +264,7 @@ export class Evaluator {
         r = b.fn(args, this.ctx.bctx);
       } catch (err) {
         if (err instanceof BuiltinError) {
-          if (this.ctx.limits.strict) throw err;
+          if (this.ctx.limits.strict) throw t.loc ? new RegoError(err.code, err.message.replace(/^[a-z_]+: /, ''), t.loc) : err;
           return false;
         }
         if (err instanceof RegoError) throw err;
@@ -267,6 +275,18 @@ export class Evaluator {
       if (b.multi) { for (const x of r as readonly Value[]) if (this.out(t, x, env, k)) return true; return false; }
       return this.out(t, r, env, k);
     });
+  }
+
+  /** Evaluates `items` with bare unbound vars last (they get bound by refs in the other items). */
+  private listLate(items: readonly Term[], env: Env, k: (vs: Value[]) => boolean): boolean {
+    const order = items.map((_, i) => i).sort((x, y) => Number(items[x]?.type === 'var') - Number(items[y]?.type === 'var'));
+    const acc: Value[] = new Array<Value>(items.length);
+    const step = (n: number): boolean => {
+      if (n === order.length) return k(acc.slice());
+      const i = order[n] as number;
+      return this.term(items[i] as Term, env, (v) => { acc[i] = v; return step(n + 1); });
+    };
+    return step(0);
   }
 
   private out(t: Extract<Term, { type: 'call' }>, v: Value, env: Env, k: (v: Value, hasOut: boolean) => boolean): boolean {

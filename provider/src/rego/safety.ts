@@ -111,12 +111,12 @@ export class Safety {
           const ins = hasOut ? t.args.slice(0, -1) : t.args;
           const i = info();
           for (const a of ins) this.collectInto(a, 'needed', visible, i);
-          if (!has(i.needed) || !has(i.pattern)) return undefined;
+          if (!has([...i.needed].filter((v) => !i.produced.has(v))) || !has([...i.pattern].filter((v) => !i.produced.has(v)))) return undefined;
           if (hasOut) return this.unify(t.args[t.args.length - 1] as Term, { type: 'value', value: null }, new Set([...bound, ...i.produced]), visible, i.produced);
           return i.produced;
         }
         const i = this.collect(t, 'needed', visible);
-        return has(i.needed) && has(i.pattern) ? i.produced : undefined;
+        return has([...i.needed].filter((v) => !i.produced.has(v))) && has(i.pattern) ? i.produced : undefined;
       }
       case 'unify': case 'assign': return this.unify(e.left, e.right, bound, visible, new Set());
       case 'somein': {
@@ -154,6 +154,8 @@ export class Safety {
       for (const v of local) if (!bound.has(v)) out.add(v);
       return out;
     }
+    const pairs = objectPairs(a, b);
+    if (pairs) return this.unify({ type: 'array', items: pairs.map((p) => p[0]) }, { type: 'array', items: pairs.map((p) => p[1]) }, bound, visible, extra);
     const ia = this.collect(a, 'pattern', visible), ib = this.collect(b, 'pattern', visible);
     const aEval = has(ia.needed, bound) && has(ia.pattern, bound);
     const bEval = has(ib.needed, bound) && has(ib.pattern, bound);
@@ -236,4 +238,19 @@ export function exprVars(e: Expr, deep: boolean): Set<string> {
 /** Vars of a term outside comprehensions. */
 export function shallowVars(t: Term): Set<string> {
   return exprVars({ kind: 'term', term: t, negated: false, withs: [], loc: { file: '', row: 0, col: 0 } }, false);
+}
+
+/** Object literals with the same ground scalar keys unify key by key: the matching value pairs, else undefined. */
+export function objectPairs(a: Term, b: Term): (readonly [Term, Term])[] | undefined {
+  if (a.type !== 'object' || b.type !== 'object' || a.items.length !== b.items.length) return undefined;
+  const key = (t: Term): string | undefined => (t.type === 'scalar' ? JSON.stringify(t.value) : undefined);
+  const out: (readonly [Term, Term])[] = [];
+  for (const [ka, va] of a.items) {
+    const k = key(ka);
+    if (k === undefined) return undefined;
+    const m = b.items.find(([kb]) => key(kb) === k);
+    if (!m) return undefined;
+    out.push([va, m[1]]);
+  }
+  return out;
 }

@@ -132,7 +132,7 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   }),
   'numbers.range': b(2, (a) => {
     const x = num('numbers.range', a, 0), y = num('numbers.range', a, 1);
-    if (!Number.isInteger(x) || !Number.isInteger(y)) throw new BuiltinError('eval_type_error', 'numbers.range: operand 1 must be integer number but got floating-point number');
+    if (!Number.isInteger(x) || !Number.isInteger(y)) throw new BuiltinError('eval_type_error', `numbers.range: operand ${Number.isInteger(x) ? 2 : 1} must be integer number but got floating-point number`);
     const out: number[] = [];
     if (x <= y) for (let i = x; i <= y; i++) out.push(i); else for (let i = x; i >= y; i--) out.push(i);
     return out;

@@ -1,6 +1,7 @@
 /** Object and JSON-document builtins: object.get / remove / union / filter / subset, json.filter / remove / patch. */
 import type { Value } from '../value.js';
-import { RObject, RSet, equal, index, isObject } from '../value.js';
+import { BuiltinError } from '../errors.js';
+import { RObject, RSet, equal, index, isObject, typeName } from '../value.js';
 import { type Builtin, anyOf, arr, coll, fail, obj } from './types.js';
 
 const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
@@ -8,7 +9,7 @@ const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
 function keysOf(name: string, a: readonly Value[], i: number): Value[] {
   const v = a[i] as Value;
   if (v instanceof RObject) return v.keys();
-  return [...coll(name, a, i, 'one of {array, object, set}')];
+  return [...coll(name, a, i, 'one of {object, set, array}')];
 }
 
 function mergeUnion(x: Value, y: Value): Value {
@@ -20,10 +21,10 @@ function mergeUnion(x: Value, y: Value): Value {
 
 /** Parses `a/b/c` or `["a","b"]` paths (json.filter / json.remove). */
 function parsePaths(name: string, a: readonly Value[], i: number): Value[][] {
-  return coll(name, a, i, 'one of {array, set}').map((p) => {
+  return coll(name, a, i, 'one of {set, array}').map((p) => {
     if (typeof p === 'string') return p.replace(/^\//, '').split('/').filter((s, n, all) => !(s === '' && n === all.length - 1)).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (Array.isArray(p)) return [...(p as readonly Value[])];
-    return anyOf(name, a, i, 'one of {array, set}');
+    throw new BuiltinError('eval_type_error', `${name}: operand ${i + 1} must be one of {set, array} containing string paths or array of path segments but got ${typeName(p)}`);
   });
 }
 

@@ -73,7 +73,7 @@ function formatOne(verb: string, flags: string, width: number | undefined, prec:
       return pad(regoRepr(v), width, flags, false);
     case 's':
       if (typeof v === 'string') return pad(prec !== undefined ? [...v].slice(0, prec).join('') : v, width, flags, false);
-      if (typeof v === 'number' || typeof v === 'boolean' || v === null) return bad('s', v);
+      if (typeof v === 'number') return bad('s', v);
       return pad(regoRepr(v), width, flags, false);
     case 'q':
       return typeof v === 'string' ? pad(goQuote(v), width, flags, false) : bad('q', v);

@@ -1,7 +1,7 @@
 /** String builtins (OPA semantics: indexes and lengths count Unicode code points). */
 import { BuiltinError } from '../errors.js';
 import type { Value } from '../value.js';
-import { RSet } from '../value.js';
+import { RSet, typeName } from '../value.js';
 import { type Builtin, anyOf, arr, coll, fail, int, num, obj, str } from './types.js';
 
 const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
@@ -10,7 +10,10 @@ const runes = (s: string): string[] => [...s];
 function strings(name: string, a: readonly Value[], i: number): string[] {
   const v = a[i] as Value;
   if (typeof v === 'string') return [v];
-  return coll(name, a, i, 'one of {string, array, set}').map((x) => (typeof x === 'string' ? x : anyOf(name, a, i, 'one of {string, array, set}')));
+  const kind = v instanceof RSet ? 'set' : 'array';
+  return coll(name, a, i, 'one of {string, set, array}').map((x) => (typeof x === 'string' ? x : (() => {
+    throw new BuiltinError('eval_type_error', `${name}: operand ${i + 1} must be ${kind} of strings but got ${kind} containing ${typeName(x)}`);
+  })()));
 }
 
 function trimSet(s: string, cut: string, left: boolean, right: boolean): string {
@@ -45,8 +48,8 @@ export const stringBuiltins: Readonly<Record<string, Builtin>> = {
     const pats = obj('strings.replace_n', a, 0);
     let s = str('strings.replace_n', a, 1);
     const pairs = pats.sortedEntries().map(([k, v]) => {
-      if (typeof k !== 'string') return anyOf('strings.replace_n', a, 0, 'object');
-      if (typeof v !== 'string') throw new BuiltinError('eval_type_error', `strings.replace_n: operand 1 must be object[string: string] but got object[string: ${typeof v}]`);
+      if (typeof k !== 'string') throw new BuiltinError('eval_type_error', 'strings.replace_n: operand 1 non-string key found in pattern object');
+      if (typeof v !== 'string') throw new BuiltinError('eval_type_error', 'strings.replace_n: operand 1 non-string value found in pattern object');
       return [k, v] as const;
     });
     let out = '';
@@ -96,7 +99,7 @@ export const stringBuiltins: Readonly<Record<string, Builtin>> = {
   trim_space: b(1, (a) => str('trim_space', a, 0).replace(/^[\s\u0085\u00a0]+|[\s\u0085\u00a0]+$/gu, '')),
   format_int: b(2, (a) => {
     const n = num('format_int', a, 0), base = num('format_int', a, 1);
-    if (![2, 8, 10, 16].includes(base)) fail('format_int: operand 2 must be one of {2, 8, 10, 16}');
+    if (![2, 8, 10, 16].includes(base)) throw new BuiltinError('eval_type_error', 'format_int: operand 2 must be one of {2, 8, 10, 16}');
     const t = Math.trunc(n);
     return (t < 0 ? '-' : '') + BigInt(Math.abs(t)).toString(base);
   }),
