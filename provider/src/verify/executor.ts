@@ -34,6 +34,11 @@ export interface VerifyArtifactInput {
   readonly maxSignatures?: number;
   /** Envelope size cap in bytes; default 1 MiB. */
   readonly maxEnvelopeBytes?: number;
+  /**
+   * `any` (default, notation's rule): stop at the first signature that verifies. `all`: every signature found must
+   * verify (all are tried, up to maxSignatures; more than that fails closed).
+   */
+  readonly policy?: 'all' | 'any';
 }
 
 export interface SignatureVerification {
@@ -47,7 +52,7 @@ export type ArtifactVerification =
   | {
       readonly kind: 'verified' | 'failed';
       readonly statement: TrustPolicyStatement;
-      /** Every signature tried, in discovery order; for `verified` the last one is the one that passed. */
+      /** Every signature tried, in discovery order; for `verified` under `any` the last one is the one that passed. */
       readonly signatures: readonly SignatureVerification[];
     };
 
@@ -64,7 +69,8 @@ function integrityFailure(statement: TrustPolicyStatement, error: NotationError)
 
 /**
  * Verifies an artifact as notation does: select the statement (throws TRUST_POLICY_NOT_APPLICABLE), return early for
- * level skip without reading anything, discover the signatures, and verify them one by one until one passes.
+ * level skip without reading anything, discover the signatures, and verify them one by one until one passes (policy
+ * `any`), or verify every one and pass only when all pass (policy `all`).
  */
 export async function verifyArtifact(input: VerifyArtifactInput): Promise<ArtifactVerification> {
   const statement = selectStatement(input.trustPolicy, input.artifactReference);
@@ -80,6 +86,11 @@ export async function verifyArtifact(input: VerifyArtifactInput): Promise<Artifa
   }
   const max = input.maxSignatures ?? 50;
   const signatures: SignatureVerification[] = [];
+  if (input.policy === 'all') {
+    for (const manifest of manifests.slice(0, max)) signatures.push({ manifest, outcome: await verifyOne(input, statement, manifest) });
+    const allPassed = manifests.length <= max && signatures.every((s) => !s.outcome.error);
+    return { kind: allPassed ? 'verified' : 'failed', statement, signatures };
+  }
   for (const manifest of manifests.slice(0, max)) {
     const outcome = await verifyOne(input, statement, manifest);
     signatures.push({ manifest, outcome });

@@ -7,3 +7,19 @@ export {
   type VerifyArtifactInput,
 } from './executor.js';
 export { toVerdict, type Verdict, type VerdictContext, type VerifierReport } from './verdict.js';
+export {
+  createProviderExecutor,
+  type ExecutorEvents,
+  type ItemContext,
+  type ItemResult,
+  type ProviderExecutor,
+  type ProviderExecutorOptions,
+  type ProviderExecutorStats,
+  type VerificationOutcomeLabel,
+} from './provider.js';
+export { createRegistryPool, type RegistryPool } from './registryPool.js';
+export { parseKey, KeyError, type ProviderKey } from './key.js';
+export { policyFor } from './policy.js';
+export { RegistrySignatureSource, resolveSubject, type RegistryLike, type ResolvedSubject } from './registrySource.js';
+export { NO_CERTIFICATE_REASON } from './subject.js';
+export type { VerdictCacheOptions, VerdictCacheStats } from './verdictCache.js';

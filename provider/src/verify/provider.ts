@@ -1,0 +1,174 @@
+/**
+ * The provider's executor: external data keys in, item results out. It resolves each key to its subject digest, serves
+ * decided verdicts from the verdict cache, runs identical in-flight work once, and turns every "could not decide"
+ * (unparsable key, no configuration, registry errors) into an item error that is never cached. Work runs under its
+ * own bound (workTimeoutMs), not the caller's deadline, so that late work still warms the cache.
+ */
+import { formatReference, isTransientOciError, OciError, type Registry } from '../oci/index.js';
+import type { Config, ScopeConfig, StoreConfig } from '../config/types.js';
+import { KeyError, parseKey, type ProviderKey } from './key.js';
+import { resolveSubject } from './registrySource.js';
+import { missingCertificates, verifySubject } from './subject.js';
+import { InFlight, VerdictCache, verdictKey, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
+import type { Verdict } from './verdict.js';
+
+export type ItemResult<T> = { readonly value: T } | { readonly error: string };
+
+export interface ItemContext {
+  /** The configuration current when the request arrived (undefined until one has loaded). */
+  readonly config: Config | undefined;
+  readonly traceID: string;
+}
+
+export type VerificationOutcomeLabel = 'pass' | 'fail' | 'error';
+
+export interface ExecutorEvents {
+  verification?(outcome: VerificationOutcomeLabel): void;
+  verdictCache?(hit: boolean): void;
+  /** A key's work failed; `transient` is true for network, timeout, 429 and 5xx failures. */
+  itemError?(key: string, error: unknown, transient: boolean): void;
+}
+
+export interface ProviderExecutorOptions {
+  /** The registry client for a Store configuration (see createRegistryPool). */
+  readonly registryFor: (store: StoreConfig) => Registry;
+  readonly clock: () => Date;
+  readonly cache?: VerdictCacheOptions;
+  /** Bound on one key's work, deadline or not (default 30,000 ms). */
+  readonly workTimeoutMs?: number;
+  /** Distinct keys worked on at once at most; more get an item error (default 10,000). */
+  readonly maxInFlight?: number;
+  /** Mutate: drop the tag from `host/repo:tag@digest` (default false: keep it). */
+  readonly dropTag?: boolean;
+  readonly events?: ExecutorEvents;
+}
+
+export interface ProviderExecutorStats {
+  readonly verdictCache: VerdictCacheStats;
+  readonly inFlight: number;
+}
+
+/** What the server needs: one item result per key (fakes implement this in server tests). */
+export interface ProviderExecutor {
+  verify(key: string, ctx: ItemContext): Promise<ItemResult<Verdict>>;
+  mutate(key: string, ctx: ItemContext): Promise<ItemResult<string>>;
+  stats(): ProviderExecutorStats;
+}
+
+type Scoped = { readonly key: ProviderKey; readonly scope: ScopeConfig; readonly scopeName: string; readonly generation: number };
+
+function scoped(rawKey: string, config: Config | undefined): Scoped | { readonly error: string } {
+  let key: ProviderKey;
+  try {
+    key = parseKey(rawKey);
+  } catch (error) {
+    if (error instanceof KeyError) return { error: error.message };
+    throw error;
+  }
+  if (config === undefined) return { error: 'no configuration is loaded yet (see the server log for the config loader error)' };
+  const own = key.namespace !== undefined ? config.namespaces.get(key.namespace) : undefined;
+  const scope = own ?? config.cluster;
+  if (scope === undefined) {
+    const where = key.namespace !== undefined ? `namespace "${key.namespace}" or cluster-wide` : 'cluster-wide';
+    return { error: `no Verifier is configured (${where}); apply a Verifier resource (kind: Verifier, spec.type: notation)` };
+  }
+  return { key, scope, scopeName: own !== undefined ? (key.namespace ?? '') : '', generation: config.generation };
+}
+
+function describe(error: unknown, what: string): string {
+  if (error instanceof OciError) return `could not ${what}: ${error.message}`;
+  return `could not ${what}: internal error (${error instanceof Error ? error.name : 'unknown'}); see the server log`;
+}
+
+export function createProviderExecutor(options: ProviderExecutorOptions): ProviderExecutor {
+  const cache = new VerdictCache(options.cache ?? {}, options.clock);
+  const byReference = new InFlight<Verdict>();
+  const bySubject = new InFlight<Verdict>();
+  const mutations = new InFlight<string>();
+  const workTimeoutMs = options.workTimeoutMs ?? 30_000;
+  const maxInFlight = options.maxInFlight ?? 10_000;
+  const events = options.events ?? {};
+  const busy = (): boolean => byReference.size + mutations.size >= maxInFlight;
+  const stamp = (v: Verdict, traceID: string): Verdict => (v.traceID === traceID ? v : { ...v, traceID });
+
+  const cached = (key: string): Verdict | undefined => {
+    const hit = cache.get(key);
+    events.verdictCache?.(hit !== undefined);
+    return hit;
+  };
+
+  async function work(s: Scoped, traceID: string): Promise<Verdict> {
+    const signal = AbortSignal.timeout(workTimeoutMs);
+    const registry = options.registryFor(s.scope.store);
+    const resolved = await resolveSubject(registry, s.key.reference, signal);
+    const ck = verdictKey(s.scopeName, resolved.subjectReference, s.generation);
+    const hit = s.key.reference.digest !== undefined ? undefined : cached(ck); // digest keys were looked up before
+    if (hit !== undefined) return hit;
+    return bySubject.run(ck, async () => {
+      const verdict = await verifySubject({ scope: s.scope, ...resolved, traceID, clock: options.clock, signal });
+      cache.set(ck, verdict); // only reached when decided: every could-not-decide error was thrown above
+      return verdict;
+    });
+  }
+
+  return {
+    async verify(rawKey, ctx) {
+      const s = scoped(rawKey, ctx.config);
+      if ('error' in s) {
+        events.verification?.('error');
+        return { error: s.error };
+      }
+      const refName = `${s.key.reference.registry}/${s.key.reference.repository}`;
+      const unsigned = missingCertificates(s.scope, formatReference(s.key.reference), ctx.traceID, options.clock());
+      if (unsigned !== undefined) {
+        events.verification?.('fail');
+        return { value: unsigned };
+      }
+      if (s.key.reference.digest !== undefined) {
+        const hit = cached(verdictKey(s.scopeName, `${refName}@${s.key.reference.digest}`, s.generation));
+        if (hit !== undefined) {
+          events.verification?.(hit.isSuccess ? 'pass' : 'fail');
+          return { value: stamp(hit, ctx.traceID) };
+        }
+      }
+      if (busy()) {
+        events.verification?.('error');
+        return { error: `too many verifications in flight (${maxInFlight}); retry shortly` };
+      }
+      try {
+        const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(s.key.reference)}`;
+        const verdict = stamp(await byReference.run(inflightKey, () => work(s, ctx.traceID)), ctx.traceID);
+        events.verification?.(verdict.isSuccess ? 'pass' : 'fail');
+        return { value: verdict };
+      } catch (error) {
+        events.verification?.('error');
+        events.itemError?.(rawKey, error, isTransientOciError(error));
+        return { error: describe(error, `verify "${formatReference(s.key.reference)}"`) };
+      }
+    },
+
+    async mutate(rawKey, ctx) {
+      const s = scoped(rawKey, ctx.config);
+      if ('error' in s) return { error: s.error };
+      const ref = s.key.reference;
+      const keep = options.dropTag ? { registry: ref.registry, repository: ref.repository } : ref;
+      if (ref.digest !== undefined) return { value: formatReference(keep) };
+      if (busy()) return { error: `too many requests in flight (${maxInFlight}); retry shortly` };
+      try {
+        const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(ref)}`;
+        const digest = await mutations.run(inflightKey, async () => {
+          const registry = options.registryFor(s.scope.store);
+          return (await resolveSubject(registry, ref, AbortSignal.timeout(workTimeoutMs))).subject.digest;
+        });
+        return { value: formatReference({ ...keep, ...(options.dropTag ? {} : { tag: ref.tag ?? 'latest' }), digest }) };
+      } catch (error) {
+        events.itemError?.(rawKey, error, isTransientOciError(error));
+        return { error: describe(error, `resolve "${formatReference(ref)}"`) };
+      }
+    },
+
+    stats() {
+      return { verdictCache: cache.stats(), inFlight: byReference.size + mutations.size };
+    },
+  };
+}

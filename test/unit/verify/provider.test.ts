@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { Registry, type Descriptor, type FetchLike } from '../../../provider/src/oci/index.js';
+import { createProviderExecutor, type ProviderExecutor, type ProviderExecutorOptions, type Verdict } from '../../../provider/src/verify/index.js';
+import type { Config } from '../../../provider/src/config/types.js';
+import { OciTestServer } from '../../support/ociServer.js';
+import type { Pki } from '../../support/pki.js';
+import { testClock } from '../../integration/ociHelpers.js';
+import { TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from './fixtures.js';
+
+const instantSleep = (_ms: number, signal?: AbortSignal): Promise<void> => (signal?.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve());
+
+function value(r: { value: Verdict } | { error: string }): Verdict {
+  assert.ok('value' in r, `expected a verdict, got error: ${'error' in r ? r.error : ''}`);
+  return r.value;
+}
+
+describe('verify/provider executor (protocol-level registry)', function () {
+  const dirs = new TempDirs();
+  let server: OciTestServer;
+  let pki: Pki;
+  let otherPki: Pki;
+  let registry: Registry;
+  let t: ReturnType<typeof testClock>;
+  let config: Config;
+  let signed: Descriptor;
+  let unsigned: Descriptor;
+  let both: Descriptor;
+  const ctx = (c: Config | undefined = config, traceID = 'trace-1') => ({ config: c, traceID });
+
+  before(async function () {
+    server = await new OciTestServer().start();
+    pki = await testPki();
+    otherPki = await testPki('CN=other signer,O=elsewhere,C=US');
+    // otherPki shares the shared CA key kind but is a new root: a different trust anchor
+    t = testClock();
+    registry = new Registry({ fetch: fetch as FetchLike, clock: t.clock, retry: { retries: 0 }, sleep: instantSleep });
+    const repo = registry.repository(`${server.host}/team/app`);
+    signed = await pushImage(repo, 'signed');
+    await signImage(repo, signed, pki);
+    unsigned = await pushImage(repo, 'unsigned');
+    both = await pushImage(repo, 'both');
+    await signImage(repo, both, pki);
+    await signImage(repo, both, pki, { tamper: true });
+    config = makeConfig(1, scopeConfig([await verifierConfig(dirs, [pki.root.pem])], 'all'));
+  });
+  after(async function () {
+    registry.close();
+    await server.stop();
+    await dirs.cleanup();
+  });
+
+  function executor(extra: Partial<ProviderExecutorOptions> = {}): ProviderExecutor {
+    registry.clearCaches();
+    return createProviderExecutor({ registryFor: () => registry, clock: t.clock, ...extra });
+  }
+  const requestsTo = (part: string): number => server.requests.filter((r) => r.path.includes(part)).length;
+
+  it('passes a signed image, naming host/repo@digest and echoing the trace id', async function () {
+    const v = value(await executor().verify(`${server.host}/team/app:signed`, ctx(config, 'abc')));
+    assert.equal(v.isSuccess, true);
+    assert.equal(v.traceID, 'abc');
+    assert.equal(v.version, '0.2.0');
+    assert.equal(v.verifierReports[0]?.subject, `${server.host}/team/app@${signed.digest}`);
+    assert.equal(v.verifierReports[0]?.extensions.verificationPolicy, 'all');
+  });
+
+  it('fails an unsigned image with "no signatures found"', async function () {
+    const v = value(await executor().verify(`${server.host}/team/app:unsigned`, ctx()));
+    assert.equal(v.isSuccess, false);
+    assert.equal(v.verifierReports[0]?.errorReason, 'SIGNATURE_NOT_FOUND');
+    assert.match(v.verifierReports[0]?.message ?? '', /no signatures found/);
+    assert.equal(unsigned.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  });
+
+  it('policy all fails an image with one good and one tampered signature; policy any passes it', async function () {
+    const all = value(await executor().verify(`${server.host}/team/app:both`, ctx()));
+    assert.equal(all.isSuccess, false);
+    assert.equal(all.verifierReports.length, 2);
+    assert.deepEqual(all.verifierReports.map((r) => r.isSuccess).sort(), [false, true]);
+    const anyConfig = makeConfig(1, scopeConfig(config.cluster?.verifiers ?? [], 'any'));
+    const any = value(await executor().verify(`${server.host}/team/app@${both.digest}`, ctx(anyConfig)));
+    assert.equal(any.isSuccess, true);
+  });
+
+  it('refuses every image without a registry request when no certificate is trusted, saying how to add one', async function () {
+    const before = server.requests.length;
+    const empty = makeConfig(1, scopeConfig([await verifierConfig(dirs, [])]));
+    const v = value(await executor().verify(`${server.host}/team/app:signed`, ctx(empty)));
+    assert.equal(v.isSuccess, false);
+    assert.equal(v.verifierReports[0]?.errorReason, 'NO_TRUSTED_CERTIFICATE');
+    assert.match(v.verifierReports[0]?.remediation ?? '', /KeyManagementProvider/);
+    assert.equal(server.requests.length, before);
+  });
+
+  it('serves a second verification from the verdict cache with a fresh trace id and no registry request', async function () {
+    const ex = executor();
+    value(await ex.verify(`${server.host}/team/app:signed`, ctx(config, 't1')));
+    const before = server.requests.length;
+    const again = value(await ex.verify(`${server.host}/team/app@${signed.digest}`, ctx(config, 't2')));
+    assert.equal(again.isSuccess, true);
+    assert.equal(again.traceID, 't2');
+    assert.equal(server.requests.length, before);
+    assert.equal(ex.stats().verdictCache.hits, 1);
+  });
+
+  it('a configuration generation bump makes a cached pass unreachable at once', async function () {
+    const ex = executor();
+    assert.equal(value(await ex.verify(`${server.host}/team/app:signed`, ctx())).isSuccess, true);
+    const rotated = makeConfig(2, scopeConfig([await verifierConfig(dirs, [otherPki.root.pem])]));
+    const v = value(await ex.verify(`${server.host}/team/app:signed`, ctx(rotated)));
+    assert.equal(v.isSuccess, false);
+    assert.equal(v.verifierReports[0]?.errorReason, 'UNTRUSTED_SIGNER');
+  });
+
+  it('expires verdicts after the TTL on the injected clock', async function () {
+    const ex = executor({ cache: { ttlMs: 1000 } });
+    value(await ex.verify(`${server.host}/team/app@${signed.digest}`, ctx()));
+    value(await ex.verify(`${server.host}/team/app@${signed.digest}`, ctx()));
+    assert.deepEqual(ex.stats().verdictCache, { hits: 1, misses: 1, entries: 1 });
+    t.advance(1500);
+    value(await ex.verify(`${server.host}/team/app@${signed.digest}`, ctx()));
+    assert.deepEqual(ex.stats().verdictCache, { hits: 1, misses: 2, entries: 1 });
+  });
+
+  it('a registry outage is an item error that is not cached; the next call decides', async function () {
+    const ex = executor();
+    server.fault = (r) => (r.path.includes('/referrers/') ? { kind: 'status', status: 503 } : undefined);
+    try {
+      const r = await ex.verify(`${server.host}/team/app:signed`, ctx());
+      assert.ok('error' in r);
+      assert.match(r.error, /could not verify ".*team\/app:signed"/);
+    } finally {
+      server.fault = undefined;
+    }
+    assert.equal(ex.stats().verdictCache.entries, 0);
+    assert.equal(value(await ex.verify(`${server.host}/team/app:signed`, ctx())).isSuccess, true);
+  });
+
+  it('runs identical in-flight work once', async function () {
+    const ex = executor();
+    server.fault = (r) => (r.path.includes('/referrers/') ? { kind: 'slow', delayMs: 150 } : undefined);
+    const before = requestsTo('/referrers/');
+    try {
+      const key = `${server.host}/team/app:signed`;
+      const results = await Promise.all([ex.verify(key, ctx(config, 'a')), ex.verify(key, ctx(config, 'b')), ex.verify(`${server.host}/team/app@${signed.digest}`, ctx(config, 'c'))]);
+      assert.deepEqual(results.map((r) => value(r).traceID), ['a', 'b', 'c']);
+    } finally {
+      server.fault = undefined;
+    }
+    assert.equal(requestsTo('/referrers/') - before, 1);
+  });
+
+  it('applies a namespace\'s own configuration, falling back to the cluster-wide one', async function () {
+    const cfg = makeConfig(3, config.cluster, { strict: scopeConfig([await verifierConfig(dirs, [otherPki.root.pem])]) });
+    const ex = executor();
+    assert.equal(value(await ex.verify(`[strict]${server.host}/team/app:signed`, ctx(cfg))).isSuccess, false);
+    assert.equal(value(await ex.verify(`[other]${server.host}/team/app:signed`, ctx(cfg))).isSuccess, true);
+    assert.equal(value(await ex.verify(`${server.host}/team/app:signed`, ctx(cfg))).isSuccess, true);
+  });
+
+  it('answers item errors for bad keys, missing configuration and unknown tags', async function () {
+    const ex = executor();
+    const bad = await ex.verify('Not A Reference!', ctx());
+    assert.ok('error' in bad && /image reference .* is invalid/.test(bad.error));
+    const badNs = await ex.verify('[Bad_NS]x/y:z', ctx());
+    assert.ok('error' in badNs && /invalid namespace/.test(badNs.error));
+    const none = await ex.verify(`${server.host}/team/app:signed`, { config: undefined, traceID: 't' });
+    assert.ok('error' in none && /no configuration is loaded/.test(none.error));
+    const noVerifier = await ex.verify(`${server.host}/team/app:signed`, ctx(makeConfig(1, undefined)));
+    assert.ok('error' in noVerifier && /no Verifier is configured/.test(noVerifier.error));
+    const missing = await ex.verify(`${server.host}/team/app:nope`, ctx());
+    assert.ok('error' in missing, JSON.stringify(missing));
+    assert.match(missing.error, /could not verify/);
+  });
+
+  it('mutate resolves tags to tag@digest, keeps digests, and can drop the tag', async function () {
+    assert.deepEqual(await executor().mutate(`${server.host}/team/app:signed`, ctx()), { value: `${server.host}/team/app:signed@${signed.digest}` });
+    assert.deepEqual(await executor({ dropTag: true }).mutate(`[ns]${server.host}/team/app:signed`, ctx()), { value: `${server.host}/team/app@${signed.digest}` });
+    const pinned = `${server.host}/team/app:x@${signed.digest}`;
+    assert.deepEqual(await executor().mutate(pinned, ctx()), { value: pinned });
+    const missing = await executor().mutate(`${server.host}/team/app:nope`, ctx());
+    assert.ok('error' in missing && /could not resolve/.test(missing.error));
+  });
+});
