@@ -2,6 +2,7 @@
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
 import { miscBuiltins } from './misc.js';
+import { timeBuiltins } from './time.js';
 import { objectBuiltins } from './objects.js';
 import { regexBuiltins } from './regex.js';
 import { sprintfBuiltins } from './sprintf.js';
@@ -16,6 +17,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...regexBuiltins,
   ...encodingBuiltins,
   ...miscBuiltins,
+  ...timeBuiltins,
 });
 
 export type { Builtin, BuiltinContext, BuiltinTable } from './types.js';
