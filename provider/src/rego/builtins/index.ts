@@ -2,6 +2,7 @@
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
 import { miscBuiltins } from './misc.js';
+import { netBuiltins } from './net.js';
 import { timeBuiltins } from './time.js';
 import { objectBuiltins } from './objects.js';
 import { regexBuiltins } from './regex.js';
@@ -17,6 +18,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...regexBuiltins,
   ...encodingBuiltins,
   ...miscBuiltins,
+  ...netBuiltins,
   ...timeBuiltins,
 });
 
