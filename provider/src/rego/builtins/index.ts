@@ -1,6 +1,7 @@
 /** The default builtin table: every family merged. Hosts add their own (e.g. `external_data`) on top. */
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
+import { jwtBuiltins } from './jwt.js';
 import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
 import { timeBuiltins } from './time.js';
@@ -18,6 +19,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...regexBuiltins,
   ...encodingBuiltins,
   ...miscBuiltins,
+  ...jwtBuiltins,
   ...netBuiltins,
   ...timeBuiltins,
 });
