@@ -1,0 +1,163 @@
+/**
+ * The koa app of the external data provider: POST /ratify/gatekeeper/v1/{verify,mutate} (also /v1/...), /healthz and
+ * /readyz. One error-mapping point: request-level problems (ServerError) become their status with a ProviderResponse
+ * whose systemError names the problem; anything unexpected becomes a 500 with a trace id, never a stack trace.
+ */
+import { randomUUID } from 'node:crypto';
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { Logger } from 'pino';
+import type { ConfigSource } from '../config/types.js';
+import type { ItemResult, ProviderExecutor, Verdict } from '../verify/index.js';
+import { settleWithin, timedOutMessage, TIMED_OUT } from './deadline.js';
+import { ServerError } from './errors.js';
+import type { ProviderMetrics, Route } from './metrics.js';
+import { DEFAULT_API_VERSION, DEFAULT_LIMITS, parseProviderRequest, readBody, type RequestLimits } from './request.js';
+
+/** Read at every request: change the fields to change the deadlines without a restart. */
+export interface Deadlines {
+  verifyMs: number;
+  mutateMs: number;
+}
+
+export const DEFAULT_DEADLINES: Readonly<Deadlines> = { verifyMs: 4900, mutateMs: 1950 };
+
+export interface AppOptions {
+  readonly configSource: Pick<ConfigSource, 'current' | 'lastError'>;
+  readonly executor: ProviderExecutor;
+  readonly logger: Logger;
+  readonly metrics?: ProviderMetrics;
+  readonly limits?: Partial<RequestLimits>;
+  readonly deadlines?: Deadlines;
+  /** Why the server is not ready (TLS material, listener), or undefined when it is. */
+  readonly notReady?: () => string | undefined;
+  readonly traceId?: () => string;
+}
+
+interface Item {
+  readonly key: string;
+  readonly value?: Verdict | string;
+  readonly error?: string;
+}
+
+interface State {
+  traceID: string;
+  apiVersion: string;
+}
+
+function providerResponse(apiVersion: string, idempotent: boolean, items: readonly Item[], systemError?: string): unknown {
+  return { apiVersion, kind: 'ProviderResponse', response: { idempotent, items, ...(systemError !== undefined ? { systemError } : {}) } };
+}
+
+export function createApp(options: AppOptions): Koa<State> {
+  const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const deadlines = options.deadlines ?? { ...DEFAULT_DEADLINES };
+  const { executor, logger, metrics } = options;
+  const newTraceId = options.traceId ?? randomUUID;
+  const app = new Koa<State>();
+  app.silent = true;
+
+  async function handle(ctx: Koa.ParameterizedContext<State>, route: Route): Promise<void> {
+    const started = performance.now();
+    const log = logger.child({ traceID: ctx.state.traceID, route });
+    const body = await readBody(ctx.req, limits.maxBodyBytes);
+    const request = parseProviderRequest(body, limits);
+    ctx.state.apiVersion = request.apiVersion;
+    const config = options.configSource.current();
+    const ms = route === 'verify' ? deadlines.verifyMs : deadlines.mutateMs;
+    const itemCtx = { config, traceID: ctx.state.traceID };
+    const run = (key: string): Promise<ItemResult<Verdict | string>> => (route === 'verify' ? executor.verify(key, itemCtx) : executor.mutate(key, itemCtx));
+    const results = await settleWithin(
+      request.keys.map((key) => () => run(key)),
+      ms,
+      (error): ItemResult<Verdict | string> => {
+        log.error({ err: error }, 'executor failed');
+        return { error: `internal error; see the server log (trace id ${ctx.state.traceID})` };
+      },
+    );
+    let errors = 0;
+    let timeouts = 0;
+    const items: Item[] = request.keys.map((key, i) => {
+      const r = results[i];
+      if (r === TIMED_OUT || r === undefined) {
+        timeouts++;
+        metrics?.item(route, 'timeout');
+        return { key, error: timedOutMessage(ms) };
+      }
+      if ('error' in r) {
+        errors++;
+        metrics?.item(route, 'error');
+        log.warn({ key, itemError: r.error }, 'item error');
+        return { key, error: r.error };
+      }
+      metrics?.item(route, 'value', typeof r.value === 'string' || r.value.isSuccess ? 'pass' : 'fail');
+      return { key, value: r.value };
+    });
+    ctx.body = providerResponse(request.apiVersion, route === 'mutate', items);
+    const seconds = (performance.now() - started) / 1000;
+    metrics?.observeRequest(route, seconds);
+    log.info({ keys: items.length, errors, timeouts, ms: Math.round(seconds * 1000), generation: config?.generation }, `${route} answered`);
+  }
+
+  const router = new Router<State>();
+  for (const prefix of ['/ratify/gatekeeper/v1', '/v1']) {
+    router.post(`${prefix}/verify`, (ctx) => handle(ctx, 'verify'));
+    router.post(`${prefix}/mutate`, (ctx) => handle(ctx, 'mutate'));
+  }
+  addHealthRoutes(router, options);
+
+  app.use(async (ctx, next) => {
+    ctx.state.traceID = newTraceId();
+    ctx.state.apiVersion = DEFAULT_API_VERSION;
+    ctx.set('x-trace-id', ctx.state.traceID);
+    try {
+      await next();
+    } catch (error) {
+      const route: Route = ctx.path.endsWith('/mutate') ? 'mutate' : 'verify';
+      if (error instanceof ServerError) {
+        metrics?.rejectedRequest(route, error.code);
+        logger.info({ traceID: ctx.state.traceID, code: error.code, path: ctx.path }, error.message);
+        ctx.status = error.status;
+        ctx.body = providerResponse(ctx.state.apiVersion, route === 'mutate', [], error.message);
+      } else {
+        logger.error({ traceID: ctx.state.traceID, err: error, path: ctx.path }, 'request failed');
+        ctx.status = 500;
+        ctx.body = providerResponse(ctx.state.apiVersion, route === 'mutate', [], `internal error; see the server log (trace id ${ctx.state.traceID})`);
+      }
+    }
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+/** /healthz: the process answers. /readyz: a configuration is loaded and the TLS listener is ready. */
+export function addHealthRoutes(router: Router<State>, options: Pick<AppOptions, 'configSource' | 'notReady'>): void {
+  router.get('/healthz', (ctx) => {
+    ctx.body = 'ok\n';
+  });
+  router.get('/readyz', (ctx) => {
+    const reasons: string[] = [];
+    if (options.configSource.current() === undefined) {
+      reasons.push(`no configuration loaded${options.configSource.lastError() ? `: ${options.configSource.lastError()}` : ''}`);
+    }
+    const listener = options.notReady?.();
+    if (listener !== undefined) reasons.push(listener);
+    ctx.status = reasons.length === 0 ? 200 : 503;
+    ctx.body = reasons.length === 0 ? 'ready\n' : `not ready: ${reasons.join('; ')}\n`;
+  });
+}
+
+/** The plain-HTTP app of the metrics listener: /metrics, plus /healthz and /readyz for probes. */
+export function createMetricsApp(metrics: ProviderMetrics, options: Pick<AppOptions, 'configSource' | 'notReady'>): Koa {
+  const app = new Koa();
+  app.silent = true;
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.text();
+  });
+  addHealthRoutes(router as unknown as Router<State>, options);
+  app.use(router.routes());
+  return app;
+}

@@ -1,0 +1,5 @@
+export { createApp, createMetricsApp, DEFAULT_DEADLINES, type AppOptions, type Deadlines } from './app.js';
+export { ProviderMetrics, type MetricsSources, type Route } from './metrics.js';
+export { ServerError, type ServerErrorCode } from './errors.js';
+export { DEFAULT_LIMITS, type RequestLimits } from './request.js';
+export { createDevCertificate, type DevCertificate } from './selfSigned.js';

@@ -1,0 +1,108 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so that tests and several servers do not share counters.
+ * Names carry the `signgate_` prefix and their unit. Cache and in-flight figures are read at scrape time from the
+ * sources the server is given.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RegistryEvent } from '../oci/index.js';
+
+export type Route = 'verify' | 'mutate';
+
+export interface CacheFigures {
+  readonly hits: number;
+  readonly misses: number;
+}
+
+export interface MetricsSources {
+  /** Hits and misses by cache name (verdict, tag, referrers, content), cumulative. */
+  readonly caches?: () => Readonly<Record<string, CacheFigures>>;
+  /** Keys being worked on now (including background work after a deadline). */
+  readonly inFlight?: () => number;
+}
+
+export class ProviderMetrics {
+  readonly registry = new Registry();
+  private readonly duration: Histogram<'route'>;
+  private readonly verifications: Counter<'outcome'>;
+  private readonly items: Counter<'route' | 'result'>;
+  private readonly registryRequests: Counter<'host' | 'status'>;
+  private readonly rejected: Counter<'route' | 'code'>;
+
+  constructor(sources: MetricsSources = {}) {
+    const registers = [this.registry];
+    this.duration = new Histogram({
+      name: 'signgate_request_duration_seconds',
+      help: 'Duration of external data requests, by route.',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+      registers,
+    });
+    this.verifications = new Counter({ name: 'signgate_verifications_total', help: 'Verify items answered, by outcome (pass, fail, error, timeout).', labelNames: ['outcome'], registers });
+    this.items = new Counter({ name: 'signgate_items_total', help: 'Items answered, by route and result (value, error, timeout).', labelNames: ['route', 'result'], registers });
+    this.registryRequests = new Counter({ name: 'signgate_registry_requests_total', help: 'HTTP requests to registries, by host and status (error when no status).', labelNames: ['host', 'status'], registers });
+    this.rejected = new Counter({ name: 'signgate_rejected_requests_total', help: 'Requests refused before any key was looked at, by route and error code.', labelNames: ['route', 'code'], registers });
+    const caches = sources.caches;
+    new Counter({
+      name: 'signgate_cache_hits_total',
+      help: 'Cache hits, by cache.',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cache, f] of Object.entries(caches?.() ?? {})) this.inc({ cache }, f.hits);
+      },
+    });
+    new Counter({
+      name: 'signgate_cache_misses_total',
+      help: 'Cache misses, by cache.',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cache, f] of Object.entries(caches?.() ?? {})) this.inc({ cache }, f.misses);
+      },
+    });
+    const inFlight = sources.inFlight;
+    new Gauge({
+      name: 'signgate_inflight_keys',
+      help: 'Keys being verified or resolved right now, including background work after a deadline.',
+      registers,
+      collect() {
+        this.set(inFlight?.() ?? 0);
+      },
+    });
+  }
+
+  observeRequest(route: Route, seconds: number): void {
+    this.duration.observe({ route }, seconds);
+  }
+
+  item(route: Route, result: 'value' | 'error' | 'timeout', outcome?: 'pass' | 'fail'): void {
+    this.items.inc({ route, result });
+    if (route === 'verify') this.verifications.inc({ outcome: result === 'value' ? (outcome ?? 'pass') : result });
+  }
+
+  rejectedRequest(route: Route, code: string): void {
+    this.rejected.inc({ route, code });
+  }
+
+  /** The oci RegistryEvent hook: counts each registry request by host and status. */
+  registryEvent(event: RegistryEvent): void {
+    if (event.type !== 'request') return;
+    let host = 'unknown';
+    try {
+      host = new URL(event.url).host;
+    } catch {
+      // keep "unknown"
+    }
+    this.registryRequests.inc({ host, status: event.status === undefined ? 'error' : String(event.status) });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
