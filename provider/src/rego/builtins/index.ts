@@ -5,6 +5,7 @@ import { jwtBuiltins } from './jwt.js';
 import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
 import { timeBuiltins } from './time.js';
+import { x509Builtins } from './x509.js';
 import { objectBuiltins } from './objects.js';
 import { regexBuiltins } from './regex.js';
 import { sprintfBuiltins } from './sprintf.js';
@@ -22,6 +23,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...jwtBuiltins,
   ...netBuiltins,
   ...timeBuiltins,
+  ...x509Builtins,
 });
 
 export type { Builtin, BuiltinContext, BuiltinTable } from './types.js';
