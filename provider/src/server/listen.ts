@@ -1,0 +1,171 @@
+/**
+ * The listeners: HTTPS (TLS 1.3 only) for the external data routes, optional client-certificate verification against
+ * a CA file, certificate/key (and client CA) re-read when their files change, with no restart; a development
+ * certificate when none is configured; and a plain-HTTP listener for /metrics. A bad new certificate is logged and
+ * the last good one keeps serving.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname } from 'node:path';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import type { Logger } from 'pino';
+import { ServerError } from './errors.js';
+import { createDevCertificate, type DevCertificate } from './selfSigned.js';
+
+type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface ServerSettings {
+  /** app.callback() of the provider app. */
+  readonly handler: RequestListener;
+  /** host:port; port 0 picks a free one. */
+  readonly address: string;
+  readonly metricsHandler?: RequestListener;
+  readonly metricsAddress?: string;
+  /** Absent: a development certificate is generated. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Gatekeeper's CA: when set, clients must present a certificate it issued. */
+  readonly clientCaFile?: string;
+  readonly logger: Logger;
+  /** Wall clock for the development certificate's validity. */
+  readonly clock: () => Date;
+  /** Extra names for the development certificate (e.g. the Service DNS name). */
+  readonly devHosts?: readonly string[];
+  /** Debounce of file-change reloads (default 200 ms). */
+  readonly reloadDelayMs?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly metricsUrl: string | undefined;
+  readonly devCertificate: DevCertificate | undefined;
+  /** Why the listener is not ready, or undefined. */
+  notReady(): string | undefined;
+  /** Re-reads the certificate, key and client CA now; throws ServerError TLS_INVALID and keeps the old ones on failure. */
+  reloadTls(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function parseAddress(address: string, what = 'address'): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new ServerError('SETTINGS_INVALID', `${what} "${address}" is not host:port (for example 127.0.0.1:6001, 0.0.0.0:6001 or [::1]:6001)`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+async function loadTls(tls: ServerSettings['tls'], clientCaFile: string | undefined): Promise<SecureContextOptions> {
+  const read = async (file: string, what: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (cause) {
+      throw new ServerError('TLS_INVALID', `cannot read the ${what} ${file}: ${(cause as Error).message}`, { cause });
+    }
+  };
+  const options: SecureContextOptions = { minVersion: 'TLSv1.3' };
+  if (tls) {
+    options.cert = await read(tls.certFile, 'TLS certificate');
+    options.key = await read(tls.keyFile, 'TLS key');
+  }
+  if (clientCaFile !== undefined) {
+    options.ca = await read(clientCaFile, 'client CA file');
+    if (!options.ca.includes('-----BEGIN CERTIFICATE-----')) throw new ServerError('TLS_INVALID', `the client CA file ${clientCaFile} holds no PEM certificate`);
+  }
+  try {
+    createSecureContext(options);
+  } catch (cause) {
+    const files = tls ? `${tls.certFile} / ${tls.keyFile}` : 'the development certificate';
+    throw new ServerError('TLS_INVALID', `TLS material ${files} is unusable (${(cause as Error).message}); check that the key matches the certificate`, { cause });
+  }
+  return options;
+}
+
+function listen(server: http.Server | https.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server | https.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  const { logger } = settings;
+  const { host, port } = parseAddress(settings.address);
+  const dev = settings.tls ? undefined : createDevCertificate({ now: settings.clock(), ...(settings.devHosts ? { hosts: settings.devHosts } : {}) });
+  let context = await loadTls(settings.tls, settings.clientCaFile);
+  if (dev) context = { ...context, cert: dev.certPem, key: dev.keyPem };
+  const mtls = settings.clientCaFile !== undefined;
+  const server = https.createServer({ ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
+  server.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'TLS handshake failed'));
+  let listening = false;
+  const boundPort = await listen(server, host, port);
+  listening = true;
+
+  let metricsServer: http.Server | undefined;
+  let metricsUrl: string | undefined;
+  if (settings.metricsHandler && settings.metricsAddress) {
+    const m = parseAddress(settings.metricsAddress, 'metrics address');
+    metricsServer = http.createServer(settings.metricsHandler);
+    try {
+      metricsUrl = `http://${urlHost(m.host)}:${await listen(metricsServer, m.host, m.port)}`;
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+  }
+
+  async function reloadTls(): Promise<void> {
+    const next = await loadTls(settings.tls, settings.clientCaFile);
+    server.setSecureContext(dev ? { ...next, cert: dev.certPem, key: dev.keyPem } : next);
+    logger.info({ certFile: settings.tls?.certFile, clientCaFile: settings.clientCaFile }, 'TLS material reloaded');
+  }
+
+  const watchers: FSWatcher[] = [];
+  const files = [settings.tls?.certFile, settings.tls?.keyFile, settings.clientCaFile].filter((f): f is string => f !== undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      reloadTls().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'TLS reload failed; the previous certificate keeps serving'));
+    }, settings.reloadDelayMs ?? 200);
+  };
+  for (const dir of new Set(files.map((f) => dirname(f)))) {
+    const names = new Set(files.filter((f) => dirname(f) === dir).map((f) => basename(f)));
+    // watching the folder catches replace-by-rename and Kubernetes' ..data symlink swaps
+    const w = watch(dir, (_event, name) => {
+      if (name === null || names.has(name) || name === '..data') schedule();
+    });
+    w.on('error', (err) => logger.warn({ err: err.message, dir }, 'cannot watch TLS folder'));
+    watchers.push(w);
+  }
+
+  const url = `https://${urlHost(host === '0.0.0.0' ? '127.0.0.1' : host)}:${boundPort}`;
+  logger.info({ url, metricsUrl, mtls, devCertificate: dev !== undefined }, 'listening');
+  return {
+    url,
+    port: boundPort,
+    metricsUrl,
+    devCertificate: dev,
+    notReady: () => (listening && server.listening ? undefined : 'the HTTPS listener is not accepting connections'),
+    reloadTls,
+    async close() {
+      listening = false;
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+      await Promise.all([closeServer(server), metricsServer ? closeServer(metricsServer) : Promise.resolve()]);
+    },
+  };
+}
