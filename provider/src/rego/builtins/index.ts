@@ -1,6 +1,7 @@
 /** The default builtin table: every family merged. Hosts add their own (e.g. `external_data`) on top. */
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
+import { jsonPatchBuiltins } from './jsonPatch.js';
 import { jwtBuiltins } from './jwt.js';
 import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
@@ -21,6 +22,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...encodingBuiltins,
   ...miscBuiltins,
   ...jwtBuiltins,
+  ...jsonPatchBuiltins,
   ...netBuiltins,
   ...timeBuiltins,
   ...x509Builtins,

@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Value } from '../value.js';
 import { RObject, fromJSON } from '../value.js';
 import { type Builtin, fail, str } from './types.js';
+import { children, nameLines, readTlv } from './der.js';
 
 const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
 const PEM_BLOCK = /-----BEGIN ([^-]+)-----([\s\S]*?)-----END \1-----/g;
@@ -96,7 +97,23 @@ function jwkOf(pem: string, name: string): Value | undefined {
   try { return fromJSON(createPrivateKey(pem).export({ format: 'jwk' })); } catch { return fail(`${name}: failed to parse private key`); }
 }
 
+function parseCsr(input: string, name: string): Value {
+  const der = blocks(input, name, /CERTIFICATE REQUEST$/)[0];
+  if (!der) return fail(`${name}: asn1: structure error: no certificate request`);
+  if (der[0] !== 0x30) fail(`${name}: asn1: structure error: tags don't match`);
+  const top = readTlv(der, 0, name);
+  const [info] = children(top, name);
+  if (!info || info.tag !== 0x30) return fail(`${name}: asn1: structure error: tags don't match`);
+  const parts = children(info, name);
+  const subject = parts[1];
+  if (!subject || subject.tag !== 0x30) return fail(`${name}: asn1: structure error: tags don't match`);
+  const o = fromJSON({ Raw: der.toString('base64'), Version: 0 }) as RObject;
+  o.set('Subject', nameObject(nameLines(subject, name)));
+  return o;
+}
+
 export const x509Builtins: Readonly<Record<string, Builtin>> = {
+  'crypto.x509.parse_certificate_request': b(1, (a) => parseCsr(str('crypto.x509.parse_certificate_request', a, 0), 'crypto.x509.parse_certificate_request')),
   'crypto.x509.parse_certificates': b(1, (a) => parseCerts(str('crypto.x509.parse_certificates', a, 0), 'crypto.x509.parse_certificates').values),
   'crypto.x509.parse_and_verify_certificates': b(1, (a) => {
     const name = 'crypto.x509.parse_and_verify_certificates';
