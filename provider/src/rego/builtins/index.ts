@@ -2,6 +2,7 @@
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
 import { jsonPatchBuiltins } from './jsonPatch.js';
+import { jsonSchemaBuiltins } from './jsonSchema.js';
 import { jwtBuiltins } from './jwt.js';
 import { miscBuiltins } from './misc.js';
 import { netBuiltins } from './net.js';
@@ -23,6 +24,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...miscBuiltins,
   ...jwtBuiltins,
   ...jsonPatchBuiltins,
+  ...jsonSchemaBuiltins,
   ...netBuiltins,
   ...timeBuiltins,
   ...x509Builtins,
