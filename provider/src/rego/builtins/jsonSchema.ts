@@ -12,10 +12,11 @@ type J = JSONValue;
 const isObj = (x: J | undefined): x is { [k: string]: J } => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function loadJSON(v: Value, name: string, pos: number): J {
-  const where = [v];
   if (typeof v === 'string') { try { return JSON.parse(v) as J; } catch (e) { return fail(`${name}: ${(e as Error).message}`); } }
   if (v instanceof RObject || typeof v === 'boolean') return toJSON(v);
-  return anyOf(`${name}`, where, 0, 'one of {string, object, boolean}').valueOf() as J || pos;
+  const args: Value[] = [];
+  args[pos - 1] = v;
+  return anyOf(name, args, pos - 1, 'one of {string, object, boolean}');
 }
 
 function checkSchema(s: J, where = ''): string | undefined {
