@@ -1,4 +1,5 @@
 /** The default builtin table: every family merged. Hosts add their own (e.g. `external_data`) on top. */
+import { awsBuiltins } from './aws.js';
 import { coreBuiltins } from './core.js';
 import { encodingBuiltins } from './encoding.js';
 import { jsonPatchBuiltins } from './jsonPatch.js';
@@ -27,6 +28,7 @@ export const defaultBuiltins: BuiltinTable = Object.freeze({
   ...jsonSchemaBuiltins,
   ...netBuiltins,
   ...timeBuiltins,
+  ...awsBuiltins,
   ...x509Builtins,
 });
 
