@@ -1,0 +1,120 @@
+/**
+ * Store and Policy resources -> StoreConfig and PolicyConfig, with their defaults (a scope without a Store or Policy
+ * gets the defaults below). Registry CA material is checked to be certificates and normalized to PEM text.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { readTrustedCertificates, type TrustedCertificate } from '../notation/index.js';
+import type { IssueList } from './errors.js';
+import { InputTooLargeError, type InputTracker } from './inputs.js';
+import type { ConfigResource } from './kinds.js';
+import type { PolicyConfig, StoreConfig, VerificationPolicyMode } from './types.js';
+
+export const DEFAULT_TTL_SECONDS = 10;
+export const DEFAULT_MAX_BLOB_BYTES = 1024 * 1024;
+const MAX_CA_FILE_BYTES = 1024 * 1024;
+
+type StoreResource = Extract<ConfigResource, { kind: 'Store' }>;
+type PolicyResource = Extract<ConfigResource, { kind: 'Policy' }>;
+
+export const DEFAULT_STORE: StoreConfig = Object.freeze({
+  name: 'default',
+  cacheEnabled: true,
+  ttlSeconds: DEFAULT_TTL_SECONDS,
+  plainHttpHosts: Object.freeze([]),
+  maxBlobBytes: DEFAULT_MAX_BLOB_BYTES,
+});
+
+export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
+  name: 'default',
+  artifactVerificationPolicies: Object.freeze({ default: 'all' as VerificationPolicyMode }),
+});
+
+function toPem(certs: readonly TrustedCertificate[]): string {
+  return certs
+    .map((c) => {
+      const b64 = Buffer.from(c.raw).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+      return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+    })
+    .join('');
+}
+
+function bundleBytes(text: string): Uint8Array | undefined {
+  if (text.includes('-----BEGIN ')) return new TextEncoder().encode(text);
+  const compact = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  const decoded = Buffer.from(compact, 'base64');
+  return decoded.toString('latin1').includes('-----BEGIN ') ? new Uint8Array(decoded) : undefined;
+}
+
+function absolute(resource: StoreResource, path: string): string | undefined {
+  if (isAbsolute(path)) return path;
+  return resource.baseDir === undefined ? undefined : resolve(resource.baseDir, path);
+}
+
+async function caBundleOf(resource: StoreResource, tracker: InputTracker, issues: IssueList): Promise<string | undefined> {
+  const p = resource.spec.parameters ?? {};
+  if (p.caBundle !== undefined) {
+    const at = ['spec', 'parameters', 'caBundle'];
+    const bytes = bundleBytes(p.caBundle);
+    if (!bytes) {
+      issues.add('CONFIG_CERTIFICATE', resource.origin, at, 'must be PEM certificates, or PEM certificates in base64');
+      return undefined;
+    }
+    try {
+      return toPem(readTrustedCertificates(bytes, 'spec.parameters.caBundle'));
+    } catch (err) {
+      issues.add('CONFIG_CERTIFICATE', resource.origin, at, (err as Error).message);
+      return undefined;
+    }
+  }
+  if (p.caFile === undefined) return undefined;
+  const at = ['spec', 'parameters', 'caFile'];
+  const path = absolute(resource, p.caFile);
+  if (path === undefined) {
+    issues.add('CONFIG_INVALID', resource.origin, at, 'must be an absolute path (this resource does not come from a file)');
+    return undefined;
+  }
+  try {
+    if ((await tracker.kindOf(path)) === 'missing') {
+      issues.add('CONFIG_UNREADABLE', resource.origin, at, `does not exist (${path})`);
+      return undefined;
+    }
+    return toPem(readTrustedCertificates(await tracker.readFile(path, MAX_CA_FILE_BYTES), path));
+  } catch (err) {
+    const code = err instanceof InputTooLargeError ? 'CONFIG_LIMIT' : 'CONFIG_CERTIFICATE';
+    issues.add(code, resource.origin, at, err instanceof InputTooLargeError ? `${path} ${err.message}` : (err as Error).message);
+    return undefined;
+  }
+}
+
+export async function buildStore(resource: StoreResource, tracker: InputTracker, issues: IssueList): Promise<StoreConfig> {
+  const p = resource.spec.parameters ?? {};
+  const caBundle = await caBundleOf(resource, tracker, issues);
+  let dockerConfigPath: string | undefined;
+  if (p.dockerConfig !== undefined) {
+    dockerConfigPath = absolute(resource, p.dockerConfig);
+    const at = ['spec', 'parameters', 'dockerConfig'];
+    if (dockerConfigPath === undefined) {
+      issues.add('CONFIG_INVALID', resource.origin, at, 'must be an absolute path (this resource does not come from a file)');
+    } else if ((await tracker.kindOf(dockerConfigPath)) !== 'file') {
+      issues.add('CONFIG_UNREADABLE', resource.origin, at, `is not a file (${dockerConfigPath}); point it at a Docker config.json`);
+    }
+  }
+  const hosts = [...new Set((p.plainHttp ?? []).map((h) => h.toLowerCase()))];
+  return Object.freeze({
+    name: resource.name,
+    cacheEnabled: p.cacheEnabled ?? true,
+    ttlSeconds: p.ttl ?? DEFAULT_TTL_SECONDS,
+    plainHttpHosts: Object.freeze(hosts),
+    ...(caBundle === undefined ? {} : { caBundle }),
+    ...(dockerConfigPath === undefined ? {} : { dockerConfigPath }),
+    maxBlobBytes: p.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,
+  });
+}
+
+export function buildPolicy(resource: PolicyResource): PolicyConfig {
+  const given = resource.spec.parameters?.artifactVerificationPolicies ?? {};
+  const policies: Record<string, VerificationPolicyMode> = Object.fromEntries(Object.entries(given));
+  if (!Object.hasOwn(policies, 'default')) policies.default = 'all';
+  return Object.freeze({ name: resource.name, artifactVerificationPolicies: Object.freeze(policies) });
+}
