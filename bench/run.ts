@@ -1,8 +1,12 @@
 /** `npm run bench`: every benchmark, each as a ratio against a floor measured in the same run. */
 import { formatResult, type BenchResult } from './measure.js';
 import { benchNotation } from './notation.js';
+import { benchProvider } from './provider.js';
 
-const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [{ name: 'notation', run: benchNotation }];
+const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
+  { name: 'notation', run: benchNotation },
+  { name: 'provider', run: benchProvider },
+];
 
 for (const suite of suites) {
   process.stdout.write(`# ${suite.name}\n`);
