@@ -38,6 +38,7 @@ export function compileModules(modules: readonly Module[], builtins: BuiltinTabl
   const safety = new Safety(arityOf);
   for (const m of modules) {
     const pkg = m.pkg;
+    pkg.reduce((n, p) => n.child(p), root);
     const imports = new Map<string, Term>();
     for (const imp of m.imports) {
       const t = imp.path;

@@ -27,7 +27,7 @@ function signReq(a: readonly Value[]): Value {
   const r = required(req, ['method', 'url'], 1, 'request');
   const method = r['method'] as string, url = r['url'] as string;
   const c = required(cfg, ['aws_access_key', 'aws_region', 'aws_secret_access_key', 'aws_service'], 2, 'AWS config');
-  if (!Number.isFinite(ns) || Math.abs(ns) > 9.3e18) typeErr('operand 3 could not convert time_ns value into a unix timestamp');
+  if (!Number.isFinite(ns) || ns < 0 || ns > 9.3e18) typeErr('operand 3 could not convert time_ns value into a unix timestamp');
   const when = new Date(Math.floor(ns / 1e6));
   if (Number.isNaN(when.getTime())) typeErr('operand 3 could not convert time_ns value into a unix timestamp');
   const amzDate = when.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');

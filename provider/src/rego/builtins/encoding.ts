@@ -56,7 +56,9 @@ export const encodingBuiltins: Readonly<Record<string, Builtin>> = {
   'hex.encode': b(1, (a) => Buffer.from(str('hex.encode', a, 0), 'utf8').toString('hex')),
   'hex.decode': b(1, (a) => {
     const s = str('hex.decode', a, 0);
-    if (!/^([0-9a-fA-F]{2})*$/.test(s)) fail(`hex.decode: encoding/hex: invalid byte: ${s}`);
+    const bad = [...s].find((ch) => !/[0-9a-fA-F]/.test(ch));
+    if (bad !== undefined) fail(`hex.decode: encoding/hex: invalid byte: U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} '${bad}'`);
+    if (s.length % 2 !== 0) fail('hex.decode: encoding/hex: odd length hex string');
     return Buffer.from(s, 'hex').toString('utf8');
   }),
   'urlquery.encode': b(1, (a) => urlEncode(str('urlquery.encode', a, 0))),

@@ -19,6 +19,8 @@ export function compileRegex(pattern: string, ctx: BuiltinContext | undefined, n
   if (hit instanceof RegExp) { hit.lastIndex = 0; return hit; }
   if (pattern.length > 65536) fail(`${name}: pattern longer than 65536 characters`);
   if (/\\[1-9]|\(\?[=!]|\(\?<[=!]/.test(pattern)) fail(`${name}: error parsing regexp: invalid or unsupported Perl syntax`);
+  const open = /(^|[^\\])\[(?![^\]]*\])/.exec(pattern);
+  if (open) fail(`${name}: error parsing regexp: missing closing ]: \`${pattern.slice(open.index + open[1]!.length)}\``);
   let src = pattern;
   let flags = 'u';
   const m = /^\(\?([imsU]+)\)/.exec(src);
@@ -79,10 +81,12 @@ export const regexBuiltins: Readonly<Record<string, Builtin>> = {
   'glob.match': b(3, (a, c) => {
     const pat = str('glob.match', a, 0);
     const d = a[1] as Value;
-    const delims = d === null ? ['.'] : arr('glob.match', a, 1).map((x) => (typeof x === 'string' ? x : fail('glob.match: delimiters must be strings')));
+    // null: no delimiters; an empty array: the default delimiter ".".
+    const list = d === null ? [] : arr('glob.match', a, 1).map((x) => (typeof x === 'string' ? x : fail('glob.match: delimiters must be strings')));
+    const delims = d !== null && list.length === 0 ? ['.'] : list;
     const ck = 'glob\u0000' + pat + '\u0000' + delims.join('\u0001');
     let re = c.cache.get(ck);
-    if (!(re instanceof RegExp)) { re = globToRegex(pat, d === null ? ['.'] : delims); c.cache.set(ck, re); }
+    if (!(re instanceof RegExp)) { re = globToRegex(pat, delims); c.cache.set(ck, re); }
     return (re as RegExp).test(str('glob.match', a, 2));
   }),
 };
