@@ -19,7 +19,6 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   'graphql.parse_schema': 'see graphql.parse',
   'graphql.is_valid': 'see graphql.parse',
   'graphql.schema_is_valid': 'see graphql.parse',
-  'http.send': 'network access from policies is not offered (external data goes through external_data)',
   'net.lookup_ip_addr': 'DNS lookups from policies are not offered',
   'rego.parse_module': 'returns OPA\'s internal AST JSON, which this engine does not mirror',
   'rego.metadata.chain': 'METADATA annotations are not parsed',

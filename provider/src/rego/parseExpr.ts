@@ -7,6 +7,7 @@ import { RegoError, type RegoLocation } from './errors.js';
 import type { Body, Expr, ExprKind, Term, With } from './ast.js';
 import { scalar, vr } from './ast.js';
 import type { Token } from './lexer.js';
+import { numberLiteral } from './value.js';
 
 const RELATIONS: Readonly<Record<string, string>> = { '==': 'equal', '!=': 'neq', '<': 'lt', '>': 'gt', '<=': 'lte', '>=': 'gte' };
 const MAX_DEPTH = 200;
@@ -155,7 +156,8 @@ export class ExprParser {
     if (this.is('-') && this.peek().kind === 'number' && !this.peek().nl) {
       this.next();
       const t = this.next();
-      return this.postfix(scalar(-Number(t.text)));
+      const lit = numberLiteral('-' + t.text);
+      return this.postfix(typeof lit === 'number' ? scalar(lit) : { type: 'value', value: lit });
     }
     if (this.is('-')) {
       const t = this.next();
@@ -169,7 +171,11 @@ export class ExprParser {
     try {
       const t = this.tok;
       switch (t.kind) {
-        case 'number': this.next(); return this.postfix(scalar(Number(t.text)));
+        case 'number': {
+          this.next();
+          const lit = numberLiteral(t.text);
+          return this.postfix(typeof lit === 'number' ? scalar(lit) : { type: 'value', value: lit });
+        }
         case 'string': this.next(); return this.postfix(scalar(t.str ?? ''));
         case 'ident': return this.parseIdent();
         case 'op':

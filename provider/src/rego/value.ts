@@ -3,7 +3,23 @@
  * and set (RSet). Numbers are JS doubles (OPA uses arbitrary precision; integers beyond 2^53 lose precision here).
  * Every value has a canonical key string (cached for composites) used for hashing, equality and set/object lookups.
  */
-export type Value = null | boolean | number | string | readonly Value[] | RObject | RSet;
+export type Value = null | boolean | number | string | readonly Value[] | RObject | RSet | RBig;
+
+/**
+ * An integer literal too large for a double (beyond 2^53), kept exactly so that it prints as written
+ * (`sprintf("%d", [123456789123456789123])`). Arithmetic and builtins see it as the nearest double.
+ */
+export class RBig {
+  constructor(readonly value: bigint) {}
+  toNumber(): number { return Number(this.value); }
+}
+
+/** A number literal: a double, or an RBig when it is an integer a double cannot hold exactly. */
+export function numberLiteral(text: string): number | RBig {
+  const n = Number(text);
+  if (/^-?\d+$/.test(text) && !Number.isSafeInteger(n) && Number.isFinite(n) && BigInt(n) !== BigInt(text)) return new RBig(BigInt(text));
+  return n;
+}
 
 const keyCache = new WeakMap<object, string>();
 
@@ -12,6 +28,7 @@ export function keyOf(v: Value): string {
   if (v === null) return '\u0000z';
   if (typeof v === 'boolean') return v ? '\u0000t' : '\u0000f';
   if (typeof v === 'number') return '\u0000n' + (Object.is(v, -0) ? '0' : String(v));
+  if (v instanceof RBig) return '\u0000n' + v.value.toString();
   const cached = keyCache.get(v);
   if (cached !== undefined) return cached;
   let k: string;
@@ -59,6 +76,7 @@ export function typeName(v: Value): string {
   if (typeof v === 'boolean') return 'boolean';
   if (typeof v === 'number') return 'number';
   if (typeof v === 'string') return 'string';
+  if (v instanceof RBig) return 'number';
   if (Array.isArray(v)) return 'array';
   return v instanceof RObject ? 'object' : 'set';
 }
@@ -69,7 +87,7 @@ function rank(v: Value): number {
     case 'boolean': return 1;
     case 'number': return 2;
     case 'string': return 3;
-    default: return Array.isArray(v) ? 4 : v instanceof RObject ? 5 : 6;
+    default: return v instanceof RBig ? 2 : Array.isArray(v) ? 4 : v instanceof RObject ? 5 : 6;
   }
 }
 
@@ -80,7 +98,14 @@ export function compare(a: Value, b: Value): number {
   switch (ra) {
     case 0: return 0;
     case 1: return a === b ? 0 : a ? 1 : -1;
-    case 2: return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+    case 2: {
+      const x = a instanceof RBig ? a.toNumber() : (a as number), y = b instanceof RBig ? b.toNumber() : (b as number);
+      if (x === y && (a instanceof RBig || b instanceof RBig)) {
+        const bx = a instanceof RBig ? a.value : BigInt(a as number), by = b instanceof RBig ? b.value : BigInt(b as number);
+        return bx < by ? -1 : bx > by ? 1 : 0;
+      }
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
     case 3: return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
     case 4: return compareLists(a as readonly Value[], b as readonly Value[]);
     case 5: {
@@ -118,7 +143,7 @@ export function fromJSON(x: unknown, depth = 0): Value {
   if (x === null || typeof x === 'boolean' || typeof x === 'number' || typeof x === 'string') return x;
   if (typeof x === 'bigint') return Number(x);
   if (Array.isArray(x)) return x.map((e) => fromJSON(e, depth + 1));
-  if (x instanceof RObject || x instanceof RSet) return x;
+  if (x instanceof RObject || x instanceof RSet || x instanceof RBig) return x;
   if (x instanceof Map) {
     const o = new RObject();
     for (const [k, v] of x) o.set(fromJSON(k, depth + 1), fromJSON(v, depth + 1));
@@ -137,6 +162,7 @@ export type JSONValue = null | boolean | number | string | JSONValue[] | { [k: s
 /** Value to JSON: sets become sorted arrays, non-string object keys are serialized as JSON text (like OPA). */
 export function toJSON(v: Value): JSONValue {
   if (v === null || typeof v !== 'object') return v;
+  if (v instanceof RBig) return v.toNumber();
   if (Array.isArray(v)) return (v as readonly Value[]).map(toJSON);
   if (v instanceof RSet) return v.sorted().map(toJSON);
   const out: { [k: string]: JSONValue } = {};

@@ -1,7 +1,7 @@
 /** Comparison, arithmetic, set operators, membership, aggregates and type checks. */
 import { BuiltinError } from '../errors.js';
 import type { Value } from '../value.js';
-import { RObject, RSet, compare, equal, typeName } from '../value.js';
+import { RBig, RObject, RSet, compare, equal, typeName } from '../value.js';
 import { type Builtin, anyOf, coll, fail, num } from './types.js';
 
 const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
@@ -112,7 +112,7 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   all: b(1, (a) => coll('all', a, 0).every((v) => v === true)),
   any: b(1, (a) => coll('any', a, 0).some((v) => v === true)),
   type_name: b(1, (a) => typeName(a[0] as Value)),
-  is_number: b(1, (a) => typeof a[0] === 'number'),
+  is_number: b(1, (a) => typeof a[0] === 'number' || a[0] instanceof RBig),
   is_string: b(1, (a) => typeof a[0] === 'string'),
   is_boolean: b(1, (a) => typeof a[0] === 'boolean'),
   is_array: b(1, (a) => Array.isArray(a[0])),
@@ -148,4 +148,6 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   print: { arity: -1, fn: () => true },
   'time.now_ns': b(0, (_a, c) => c.nowNs()),
   'opa.runtime': b(0, () => new RObject()),
+  // Declared so that policies can mock it with `with http.send as ...`; real network access is not offered.
+  'http.send': b(1, () => fail('http.send: network access is not offered by this engine; mock it with `with http.send as ...`')),
 };

@@ -3,7 +3,7 @@
  * width and precision; composite values print in Rego syntax (OPA passes them as ast values whose String() is used).
  */
 import type { Value } from '../value.js';
-import { RObject, RSet } from '../value.js';
+import { RBig, RObject, RSet } from '../value.js';
 import { type Builtin, arr, str } from './types.js';
 
 /** Go's strconv.Quote for the printable-ASCII-and-Unicode common case. */
@@ -34,6 +34,7 @@ export function regoRepr(v: Value): string {
   if (v === null) return 'null';
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') return numberRepr(v);
+  if (v instanceof RBig) return v.value.toString();
   if (typeof v === 'string') return goQuote(v);
   if (Array.isArray(v)) return `[${(v as readonly Value[]).map(regoRepr).join(', ')}]`;
   if (v instanceof RSet) return v.size === 0 ? 'set()' : `{${v.sorted().map(regoRepr).join(', ')}}`;
@@ -64,6 +65,7 @@ function bad(verb: string, v: Value): string {
 }
 
 function formatOne(verb: string, flags: string, width: number | undefined, prec: number | undefined, v: Value): string {
+  if (v instanceof RBig && 'vsd'.includes(verb)) return pad(v.value.toString(), width, flags, true);
   const plus = flags.includes('+') ? '+' : '';
   const withSign = (s: string, n: number): string => (n >= 0 && !s.startsWith('-') ? plus + s : s);
   switch (verb) {

@@ -1,5 +1,6 @@
 /** Time builtins (time.*): nanoseconds since the epoch, Go layouts, IANA zones. */
 import type { Value } from '../value.js';
+import { RBig } from '../value.js';
 import { type Builtin, anyOf, arr, fail, int, num, str } from './types.js';
 import { DAYS, MAX_NS, MIN_NS, format, parseDuration, parseLayout, partsOf, toNs } from './goTime.js';
 
@@ -21,6 +22,7 @@ function instant(name: string, a: readonly Value[]): { ns: bigint; tz: string; l
     if (typeof xs[1] === 'string') tz = xs[1] === '' ? 'UTC' : xs[1];
     if (typeof xs[2] === 'string') layout = xs[2];
   } else nsv = v;
+  if (nsv instanceof RBig) nsv = nsv.toNumber();
   if (typeof nsv !== 'number') return anyOf(name, a, 0, 'one of {number, array}');
   if (!Number.isFinite(nsv) || Math.abs(nsv) > 9.3e18) fail(`${name}: timestamp too big`);
   return { ns: BigInt(Math.trunc(nsv)), tz: tz === 'Local' ? 'UTC' : tz, layout };

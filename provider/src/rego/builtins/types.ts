@@ -1,7 +1,7 @@
 /** The builtin function contract. Builtins throw BuiltinError; the evaluator maps it to undefined unless strict. */
 import { BuiltinError } from '../errors.js';
 import type { Value } from '../value.js';
-import { typeName, RObject, RSet } from '../value.js';
+import { typeName, RBig, RObject, RSet } from '../value.js';
 
 export interface BuiltinContext {
   readonly strict: boolean;
@@ -35,6 +35,7 @@ export function str(name: string, args: readonly Value[], i: number): string {
 }
 export function num(name: string, args: readonly Value[], i: number): number {
   const v = args[i] as Value;
+  if (v instanceof RBig) return v.toNumber();
   return typeof v === 'number' ? v : operandError(name, i + 1, 'number', v);
 }
 export function int(name: string, args: readonly Value[], i: number): number {
