@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { verifyCommand } from './verifyCommand.js';
 import { policyTestCommand } from './policyTest.js';
+import { serveCommand } from './serve.js';
 import type { CommandIO } from './io.js';
 
 const USAGE = `usage: signgate <command> [options]
@@ -14,6 +15,8 @@ const USAGE = `usage: signgate <command> [options]
 commands:
   verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [--at RFC3339] [--output text|json]
                           verify the Notation signatures of an image in an OCI image layout
+  serve [--config PATH] [--address HOST:PORT] ...   (signgate serve --help lists every option)
+                          serve the Gatekeeper external data provider (verify and mutate) over HTTPS
   policy test PATH...     run gator Suite files (with external data fixtures) offline
 
 exit codes: 0 verified / passed, 1 not verified / failed, 2 usage or configuration error, 3 could not decide
@@ -24,6 +27,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   switch (command) {
     case 'verify':
       return verifyCommand(rest, io);
+    case 'serve':
+      return serveCommand(rest, io);
     case 'policy':
       if (rest[0] === 'test') return policyTestCommand(rest.slice(1), io);
       break;

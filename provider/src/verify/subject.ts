@@ -50,7 +50,8 @@ export function noCertificateReport(subject: string, verifier: VerifierConfig): 
     remediation:
       'Add a KeyManagementProvider (spec.type inline, parameters.contentType certificate, parameters.value the PEM of the ' +
       'root certificate that issued your signing certificate) and list it under the Verifier\'s ' +
-      'parameters.verificationCertStores.ca.<store name>; see README "Add your certificate".',
+      'parameters.verificationCertStores.ca.<store name>. With the embedded default configuration, copy the root ' +
+      'certificate (PEM) into config/certs/ instead; signgate reloads by itself.',
   });
 }
 

@@ -1,0 +1,176 @@
+/**
+ * `signgate serve`: the composition root of the provider. It wires the config files (watched), the wall clock,
+ * fetch, the registry clients, the executor, the koa app, the HTTPS and metrics listeners and pino together, then
+ * serves until SIGINT/SIGTERM.
+ */
+import { pino, type Logger } from 'pino';
+import { defaultConfigPath, watchConfigFiles } from '../config/index.js';
+import type { ConfigSource, StoreConfig } from '../config/types.js';
+import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
+import { createApp, createMetricsApp, ProviderMetrics, startServer, type Deadlines, type RunningServer } from '../server/index.js';
+import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
+import { UsageError, type CommandIO } from './io.js';
+import { parseServeArgs, SERVE_HELP, type ServeSettings } from './serveArgs.js';
+
+export interface RunningProvider {
+  readonly server: RunningServer;
+  readonly configSource: ConfigSource;
+  readonly executor: ProviderExecutor;
+  /** Mutable: a change applies to the next request. */
+  readonly deadlines: Deadlines;
+  close(): Promise<void>;
+}
+
+const wallClock = (): Date => new Date(Date.now());
+
+function lazyCredentials(path: string): CredentialLookup {
+  let loaded: Promise<CredentialLookup> | undefined;
+  return async (registry) => (await (loaded ??= loadDockerConfig(path)))(registry);
+}
+
+function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logger: Logger, clock: () => Date): (store: StoreConfig) => Registry {
+  return (store) =>
+    new Registry({
+      fetch: fetch as FetchLike,
+      clock,
+      plainHttpHosts: store.plainHttpHosts,
+      ...(store.caBundle !== undefined ? { ca: store.caBundle } : {}),
+      ...(store.dockerConfigPath !== undefined ? { credentials: lazyCredentials(store.dockerConfigPath) } : {}),
+      cache: {
+        ttlMs: store.cacheEnabled ? store.ttlSeconds * 1000 : 0,
+        tagEntries: settings.tagCacheSize,
+        referrerEntries: settings.tagCacheSize,
+        contentBytes: settings.contentCacheBytes,
+      },
+      userAgent: 'signgate/0.1.0',
+      log: (event) => {
+        metrics.registryEvent(event);
+        logger.debug({ registry: event }, 'registry request');
+      },
+    });
+}
+
+/**
+ * Starts everything `settings` describes; the returned handle closes it all. `clock` is the verification and registry
+ * clock (default: the wall clock; tests pin it); the TLS development certificate always uses the wall clock.
+ */
+export async function startProvider(settings: ServeSettings, logger: Logger, options: { clock?: () => Date } = {}): Promise<RunningProvider> {
+  const clock = options.clock ?? wallClock;
+  const configSource = await watchConfigFiles(settings.configPaths, {
+    onError: (error) => logger.error({ code: error.code }, `configuration rejected, the last good one keeps serving: ${error.message}`),
+  });
+  const current = configSource.current();
+  if (current !== undefined) logger.info({ generation: current.generation, paths: settings.configPaths }, 'configuration loaded');
+  const unsubscribe = configSource.subscribe((c) => logger.info({ generation: c.generation }, 'configuration reloaded'));
+  const registries = new Set<Registry>();
+  const registryCaches = (): Record<string, { hits: number; misses: number }> => {
+    const out: Record<string, { hits: number; misses: number }> = {};
+    for (const name of ['tags', 'referrers', 'content'] as const) {
+      const sum = { hits: 0, misses: 0 };
+      for (const r of registries) {
+        const c = r.stats().caches[name];
+        sum.hits += c.hits;
+        sum.misses += c.misses;
+      }
+      out[name] = sum;
+    }
+    return out;
+  };
+  // read at scrape time; `executor` is assigned below, before any scrape can happen
+  const metrics = new ProviderMetrics({
+    caches: () => ({ verdict: executor.stats().verdictCache, ...registryCaches() }),
+    inFlight: () => executor.stats().inFlight,
+  });
+  let pool: RegistryPool | undefined = createRegistryPool(registryFactory(settings, metrics, logger, clock));
+  const executor: ProviderExecutor = createProviderExecutor({
+    registryFor: (store) => {
+      const r = (pool as RegistryPool).registryFor(store);
+      registries.add(r);
+      return r;
+    },
+    clock,
+    cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs },
+    dropTag: settings.dropTag,
+    events: {
+      itemError: (key, error, transient) => logger.warn({ key, transient, err: error }, 'could not decide'),
+    },
+  });
+  const deadlines: Deadlines = { verifyMs: settings.verifyTimeoutMs, mutateMs: settings.mutateTimeoutMs };
+  let server: RunningServer | undefined;
+  const notReady = (): string | undefined => (server === undefined ? 'the HTTPS listener is not started' : server.notReady());
+  const app = createApp({ configSource, executor, logger, metrics, deadlines, notReady });
+  try {
+    server = await startServer({
+      handler: app.callback(),
+      address: settings.address,
+      metricsAddress: settings.metricsAddress,
+      metricsHandler: createMetricsApp(metrics, { configSource, notReady }).callback(),
+      ...(settings.tlsCert !== undefined && settings.tlsKey !== undefined ? { tls: { certFile: settings.tlsCert, keyFile: settings.tlsKey } } : {}),
+      ...(settings.clientCa !== undefined ? { clientCaFile: settings.clientCa } : {}),
+      logger,
+      clock: wallClock,
+      devHosts: settings.devHosts,
+    });
+  } catch (error) {
+    unsubscribe();
+    await configSource.close();
+    pool?.close();
+    throw error;
+  }
+  const running = server;
+  return {
+    server: running,
+    configSource,
+    executor,
+    deadlines,
+    async close() {
+      unsubscribe();
+      await running.close();
+      await configSource.close();
+      pool?.close();
+      pool = undefined;
+    },
+  };
+}
+
+export async function serveCommand(argv: readonly string[], io: CommandIO, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  let settings: ServeSettings | 'help';
+  try {
+    settings = parseServeArgs(argv, env, defaultConfigPath);
+  } catch (error) {
+    io.stderr.write(`signgate serve: ${(error as Error).message}\n\n${SERVE_HELP}`);
+    return 2;
+  }
+  if (settings === 'help') {
+    io.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const logger = pino({ level: settings.logLevel, base: { service: 'signgate' } }, pino.destination({ dest: 1, sync: false }));
+  let provider: RunningProvider;
+  try {
+    provider = await startProvider(settings, logger);
+  } catch (error) {
+    io.stderr.write(`signgate serve: ${(error as Error).message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  const dev = provider.server.devCertificate;
+  if (dev !== undefined) {
+    io.stderr.write(
+      `signgate serve: no --tls-cert given; serving a generated development certificate.\n` +
+        `caBundle for the Gatekeeper Provider (spec.caBundle):\n${dev.caBundle}\n`,
+    );
+  }
+  io.stderr.write(`signgate serve: listening on ${provider.server.url} (metrics ${provider.server.metricsUrl ?? 'off'})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await provider.close();
+  logger.flush();
+  return 0;
+}

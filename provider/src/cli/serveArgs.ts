@@ -1,0 +1,136 @@
+/**
+ * `signgate serve` settings: each flag also read from a SIGNGATE_* environment variable (the flag wins), validated into
+ * one readonly value. Durations take `ms`/`s` suffixes or plain milliseconds.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './io.js';
+
+export interface ServeSettings {
+  readonly configPaths: readonly string[];
+  readonly address: string;
+  readonly metricsAddress: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly clientCa?: string;
+  readonly verifyTimeoutMs: number;
+  readonly mutateTimeoutMs: number;
+  readonly verdictCacheSize: number;
+  readonly verdictCacheTtlMs: number;
+  readonly tagCacheSize: number;
+  readonly contentCacheBytes: number;
+  readonly dropTag: boolean;
+  readonly devHosts: readonly string[];
+  readonly logLevel: string;
+}
+
+interface Flag {
+  readonly name: string;
+  readonly env: string;
+  readonly value: string;
+  readonly help: string;
+  readonly fallback?: string;
+}
+
+export const SERVE_FLAGS: readonly Flag[] = [
+  { name: 'config', env: 'SIGNGATE_CONFIG', value: 'PATH', help: 'config file or folder of custom resources (repeatable; env: comma-separated)', fallback: 'the embedded config/default.yaml' },
+  { name: 'address', env: 'SIGNGATE_ADDRESS', value: 'HOST:PORT', help: 'HTTPS listener for the external data routes', fallback: '127.0.0.1:6001' },
+  { name: 'metrics-address', env: 'SIGNGATE_METRICS_ADDRESS', value: 'HOST:PORT', help: 'plain-HTTP listener for /metrics, /healthz, /readyz', fallback: '127.0.0.1:8888' },
+  { name: 'tls-cert', env: 'SIGNGATE_TLS_CERT', value: 'FILE', help: 'PEM certificate (chain); re-read when it changes', fallback: 'a generated development certificate' },
+  { name: 'tls-key', env: 'SIGNGATE_TLS_KEY', value: 'FILE', help: 'PEM private key of --tls-cert' },
+  { name: 'client-ca', env: 'SIGNGATE_CLIENT_CA', value: 'FILE', help: "require client certificates issued by this CA (Gatekeeper's)", fallback: 'off' },
+  { name: 'verify-timeout', env: 'SIGNGATE_VERIFY_TIMEOUT', value: 'DURATION', help: 'deadline of a verify request', fallback: '4900ms' },
+  { name: 'mutate-timeout', env: 'SIGNGATE_MUTATE_TIMEOUT', value: 'DURATION', help: 'deadline of a mutate request', fallback: '1950ms' },
+  { name: 'verdict-cache-size', env: 'SIGNGATE_VERDICT_CACHE_SIZE', value: 'N', help: 'verdicts kept (0 disables)', fallback: '10000' },
+  { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict is reused', fallback: '60s' },
+  { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
+  { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
+  { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: 'true|false', help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },
+  { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
+  { name: 'log-level', env: 'SIGNGATE_LOG_LEVEL', value: 'LEVEL', help: 'pino level: fatal, error, warn, info, debug, trace, silent', fallback: 'info' },
+];
+
+export const SERVE_HELP = `usage: signgate serve [options]
+
+Serves the Gatekeeper external data provider: POST /ratify/gatekeeper/v1/verify and /mutate (also /v1/...) over HTTPS
+(TLS 1.3), with /metrics on a separate plain-HTTP listener. Every option can also be set by its environment variable;
+the flag wins.
+
+options:
+${SERVE_FLAGS.map((f) => {
+  const left = `  --${f.name} ${f.value}`.padEnd(36);
+  return `${left}${f.help}${f.fallback ? ` (default: ${f.fallback})` : ''}\n${' '.repeat(36)}env ${f.env}`;
+}).join('\n')}
+  --help                            show this help
+`;
+
+function duration(text: string, what: string): number {
+  const m = /^(\d{1,9})(ms|s)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`${what} must be a duration like 4900ms, 5s or 4900, got "${text}"`);
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  if (ms <= 0) throw new UsageError(`${what} must be more than 0, got "${text}"`);
+  return ms;
+}
+
+function count(text: string, what: string): number {
+  if (!/^\d{1,12}$/.test(text.trim())) throw new UsageError(`${what} must be a whole number, got "${text}"`);
+  return Number(text.trim());
+}
+
+function bool(text: string, what: string): boolean {
+  if (/^(true|1|yes)$/i.test(text)) return true;
+  if (/^(false|0|no)$/i.test(text)) return false;
+  throw new UsageError(`${what} must be true or false, got "${text}"`);
+}
+
+export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, defaultConfig: () => string): ServeSettings | 'help' {
+  const options = Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, f.name === 'config' || f.name === 'dev-host' ? { type: 'string' as const, multiple: true as const } : { type: 'string' as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (values.help === true) return 'help';
+  const get = (name: string): string | undefined => {
+    const flag = SERVE_FLAGS.find((f) => f.name === name);
+    const v = values[name];
+    if (typeof v === 'string') return v;
+    const e = flag ? env[flag.env] : undefined;
+    return e !== undefined && e !== '' ? e : undefined;
+  };
+  const list = (name: string, envName: string): string[] => {
+    const v = values[name];
+    if (Array.isArray(v) && v.length > 0) return v;
+    return (env[envName] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  };
+  const tlsCert = get('tls-cert');
+  const tlsKey = get('tls-key');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a development certificate');
+  const clientCa = get('client-ca');
+  const configPaths = list('config', 'SIGNGATE_CONFIG');
+  const num = (name: string, fallback: number): number => {
+    const v = get(name);
+    return v === undefined ? fallback : count(v, `--${name}`);
+  };
+  const dur = (name: string, fallback: number): number => {
+    const v = get(name);
+    return v === undefined ? fallback : duration(v, `--${name}`);
+  };
+  return {
+    configPaths: configPaths.length > 0 ? configPaths : [defaultConfig()],
+    address: get('address') ?? '127.0.0.1:6001',
+    metricsAddress: get('metrics-address') ?? '127.0.0.1:8888',
+    ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert, tlsKey } : {}),
+    ...(clientCa !== undefined ? { clientCa } : {}),
+    verifyTimeoutMs: dur('verify-timeout', 4900),
+    mutateTimeoutMs: dur('mutate-timeout', 1950),
+    verdictCacheSize: num('verdict-cache-size', 10_000),
+    verdictCacheTtlMs: dur('verdict-cache-ttl', 60_000),
+    tagCacheSize: num('tag-cache-size', 10_000),
+    contentCacheBytes: num('content-cache-bytes', 64 * 1024 * 1024),
+    dropTag: get('drop-tag') === undefined ? false : bool(get('drop-tag') ?? '', '--drop-tag'),
+    devHosts: list('dev-host', 'SIGNGATE_DEV_HOSTS'),
+    logLevel: get('log-level') ?? 'info',
+  };
+}

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Registry, type FetchLike } from '../../../provider/src/oci/index.js';
+import { serveCommand, startProvider } from '../../../provider/src/cli/serve.js';
+import { parseServeArgs, SERVE_FLAGS } from '../../../provider/src/cli/serveArgs.js';
+import { UsageError } from '../../../provider/src/cli/io.js';
+import { OciTestServer } from '../../support/ociServer.js';
+import { AT, TempDirs, pushImage, signImage, testPki } from '../verify/fixtures.js';
+import { httpsCall } from './tlsClient.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  return {
+    stream: new Writable({
+      write(chunk: Buffer, _e, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    }),
+    text: () => text,
+  };
+}
+
+const defaults = (): string => '/embedded/default.yaml';
+
+describe('cli/serve: flags, environment and the wired provider', function () {
+  it('--help lists every flag with its SIGNGATE_* variable', async function () {
+    const out = sink();
+    assert.equal(await serveCommand(['--help'], { stdout: out.stream, stderr: sink().stream }, {}), 0);
+    for (const f of SERVE_FLAGS) {
+      assert.match(out.text(), new RegExp(`--${f.name} `));
+      assert.match(out.text(), new RegExp(f.env));
+    }
+  });
+
+  it('reads defaults, then environment, then flags (the flag wins)', function () {
+    const d = parseServeArgs([], {}, defaults);
+    assert.ok(d !== 'help');
+    assert.deepEqual([d.address, d.metricsAddress, d.verifyTimeoutMs, d.mutateTimeoutMs, d.configPaths], ['127.0.0.1:6001', '127.0.0.1:8888', 4900, 1950, ['/embedded/default.yaml']]);
+    const env = { SIGNGATE_ADDRESS: '0.0.0.0:7000', SIGNGATE_VERIFY_TIMEOUT: '3s', SIGNGATE_CONFIG: 'a.yaml, b.yaml', SIGNGATE_DROP_TAG: 'true' };
+    const e = parseServeArgs([], env, defaults);
+    assert.ok(e !== 'help');
+    assert.deepEqual([e.address, e.verifyTimeoutMs, e.configPaths, e.dropTag], ['0.0.0.0:7000', 3000, ['a.yaml', 'b.yaml'], true]);
+    const f = parseServeArgs(['--address', '127.0.0.1:9', '--verify-timeout', '250ms', '--config', 'c.yaml', '--verdict-cache-ttl', '5s'], env, defaults);
+    assert.ok(f !== 'help');
+    assert.deepEqual([f.address, f.verifyTimeoutMs, f.configPaths, f.verdictCacheTtlMs], ['127.0.0.1:9', 250, ['c.yaml'], 5000]);
+  });
+
+  it('refuses bad values with a usage error naming the flag', function () {
+    assert.throws(() => parseServeArgs(['--verify-timeout', 'soon'], {}, defaults), (e: unknown) => e instanceof UsageError && /--verify-timeout must be a duration/.test(e.message));
+    assert.throws(() => parseServeArgs(['--tls-cert', 'x.crt'], {}, defaults), (e: unknown) => e instanceof UsageError && /--tls-cert and --tls-key go together/.test(e.message));
+    assert.throws(() => parseServeArgs(['--bogus'], {}, defaults), UsageError);
+    assert.throws(() => parseServeArgs([], { SIGNGATE_VERDICT_CACHE_SIZE: '-1' }, defaults), /--verdict-cache-size must be a whole number/);
+  });
+
+  it('serves verdicts from a config file, and a rewritten file (another certificate) flips the verdict', async function () {
+    const dirs = new TempDirs();
+    const registry = await new OciTestServer().start();
+    const pki = await testPki();
+    const other = await testPki('CN=other');
+    try {
+      const client = new Registry({ fetch: fetch as FetchLike, clock: () => AT });
+      const repo = client.repository(`${registry.host}/serve/app`);
+      const image = await pushImage(repo, 'v1');
+      await signImage(repo, image, pki);
+      const dir = await dirs.make();
+      const file = join(dir, 'signgate.yaml');
+      const yaml = (pem: string): string =>
+        [
+          'apiVersion: config.signgate.dev/v1alpha1',
+          'kind: KeyManagementProvider',
+          'metadata: {name: certs}',
+          `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(pem)}}}`,
+          '---',
+          'apiVersion: config.signgate.dev/v1alpha1',
+          'kind: Verifier',
+          'metadata: {name: notation}',
+          'spec:',
+          '  type: notation',
+          '  artifactTypes: [application/vnd.cncf.notary.signature]',
+          '  parameters:',
+          '    verificationCertStores: {ca: {store: [certs]}}',
+          '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
+          '',
+        ].join('\n');
+      await writeFile(file, yaml(pki.root.pem));
+      const settings = parseServeArgs(['--config', file, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, defaults);
+      assert.ok(settings !== 'help');
+      const provider = await startProvider(settings, pino({ level: 'silent' }), { clock: () => AT });
+      try {
+        const ask = async (): Promise<{ isSuccess: boolean; verifierReports: { errorReason: string }[] }> => {
+          const body = JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys: [`${registry.host}/serve/app:v1`] } });
+          const res = await httpsCall(provider.server.url, { method: 'POST', path: '/v1/verify', body, ca: provider.server.devCertificate?.caPem ?? '' });
+          const item = (JSON.parse(res.body) as { response: { items: { value?: { isSuccess: boolean; verifierReports: { errorReason: string }[] }; error?: string }[] } }).response.items[0];
+          assert.ok(item?.value, JSON.stringify(item));
+          return item.value;
+        };
+        const first = await ask();
+        assert.equal(first.isSuccess, true, JSON.stringify(first));
+        const generation = provider.configSource.current()?.generation ?? 0;
+        await writeFile(file, yaml(other.root.pem));
+        let flipped = false;
+        for (let i = 0; i < 100 && !flipped; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          flipped = (provider.configSource.current()?.generation ?? 0) > generation;
+        }
+        assert.ok(flipped, `configuration reloaded (${provider.configSource.lastError() ?? 'no error'})`);
+        const second = await ask();
+        assert.equal(second.isSuccess, false);
+        assert.equal(second.verifierReports[0]?.errorReason, 'UNTRUSTED_SIGNER');
+        const metrics = await (await fetch(`${provider.server.metricsUrl}/metrics`)).text();
+        assert.match(metrics, /signgate_registry_requests_total\{host="127.0.0.1:\d+",status="200"\}/);
+      } finally {
+        await provider.close();
+      }
+    } finally {
+      await registry.stop();
+      await dirs.cleanup();
+    }
+  });
+});
