@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
   | { readonly kind: 'wrong-digest' }
+  /** `bytes` of filler; Content-Length as given (a lie when smaller), or chunked without one. */
   | { readonly kind: 'oversized'; readonly bytes: number; readonly contentLength?: number }
   | { readonly kind: 'slow'; readonly delayMs: number }
   | { readonly kind: 'reset' };
@@ -105,7 +106,8 @@ export class OciTestServer {
     const send = (status: number, headers: Record<string, string>, payload?: Buffer): void => {
       if (payload !== undefined && fault?.kind === 'wrong-digest') payload = Buffer.from(payload.toString('latin1').replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')), 'latin1');
       if (payload !== undefined && fault?.kind === 'oversized') {
-        res.writeHead(status, { ...headers, 'content-length': String(fault.contentLength ?? payload.byteLength) });
+        // without contentLength the body is chunked: an endless stream with no announced size
+        res.writeHead(status, fault.contentLength !== undefined ? { ...headers, 'content-length': String(fault.contentLength) } : headers);
         const chunk = Buffer.alloc(64 * 1024, 0x61);
         let sent = 0;
         const pump = (): void => {

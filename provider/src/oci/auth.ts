@@ -82,8 +82,14 @@ export class Authenticator {
       const scheme: Scheme = { kind: 'bearer', realm: bearer.params['realm'] as string, ...(bearer.params['service'] ? { service: bearer.params['service'] } : {}) };
       this.schemes.set(registry, scheme);
       const wanted = [...new Set([...scopes, ...(bearer.params['scope'] ?? '').split(' ').filter((s) => s.length > 0)])].sort();
-      this.tokens.delete(this.tokenKey(registry, scheme, wanted));
-      retry = `Bearer ${await this.token(registry, scheme, wanted, signal)}`;
+      const wantedKey = this.tokenKey(registry, scheme, wanted);
+      this.tokens.delete(wantedKey);
+      const token = await this.token(registry, scheme, wanted, signal);
+      // the token covers the scopes this client asked for, so later requests for them reuse it without a challenge
+      const ownKey = this.tokenKey(registry, scheme, [...scopes].sort());
+      const ttl = this.tokens.getRemainingTTL(wantedKey);
+      if (ownKey !== wantedKey && ttl > 0 && Number.isFinite(ttl)) this.tokens.set(ownKey, token, { ttl });
+      retry = `Bearer ${token}`;
     } else if (basicChallenge !== undefined) {
       const credential = await this.credential(registry);
       if (credential !== undefined && 'username' in credential) {

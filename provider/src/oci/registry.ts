@@ -20,6 +20,8 @@ export interface RegistryOptions {
   readonly credentials?: CredentialLookup;
   /** Hosts (`host` or `host:port`) spoken to over plain HTTP; loopback hosts always are. */
   readonly plainHttpHosts?: readonly string[];
+  /** Loopback hosts (localhost, 127.0.0.0/8, [::1]) use plain HTTP unless this is false. Default true. */
+  readonly loopbackPlainHttp?: boolean;
   /** PEM bundle trusted in addition to the system roots (read once by createRegistry). */
   readonly caFile?: string;
   readonly timeouts?: { readonly requestMs?: number };
@@ -49,6 +51,7 @@ export class Registry {
     const transport = new Transport({
       fetch: options.fetch,
       ...(options.plainHttpHosts !== undefined ? { plainHttpHosts: options.plainHttpHosts } : {}),
+      ...(options.loopbackPlainHttp !== undefined ? { loopbackPlainHttp: options.loopbackPlainHttp } : {}),
       ...(options.ca !== undefined ? { ca: options.ca } : {}),
       ...(options.timeouts?.requestMs !== undefined ? { requestTimeoutMs: options.timeouts.requestMs } : {}),
       ...(options.retry?.retries !== undefined ? { retries: options.retry.retries } : {}),

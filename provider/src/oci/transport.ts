@@ -42,6 +42,8 @@ export interface RegistryEvent {
 export interface TransportOptions {
   readonly fetch: FetchLike;
   readonly plainHttpHosts?: readonly string[];
+  /** Loopback hosts use plain HTTP unless this is false (a TLS registry on 127.0.0.1). Default true. */
+  readonly loopbackPlainHttp?: boolean;
   /** PEM certificates trusted in addition to the system roots. */
   readonly ca?: string;
   readonly requestTimeoutMs?: number;
@@ -151,7 +153,7 @@ export class Transport {
 
   /** True when `registry` (host[:port]) is spoken to over plain HTTP: loopback, or listed by host or host:port. */
   isPlainHttp(registry: string): boolean {
-    return isLoopback(registry) || this.plain.has(registry.toLowerCase()) || this.plain.has(hostName(registry));
+    return (this.options.loopbackPlainHttp !== false && isLoopback(registry)) || this.plain.has(registry.toLowerCase()) || this.plain.has(hostName(registry));
   }
 
   baseUrl(registry: string): string {
