@@ -101,8 +101,16 @@ export class IssueList {
     return this.items.length === 0;
   }
 
-  throwIfAny(): void {
-    if (this.items.length > 0) throw new ConfigError(this.items);
+  /** The issues in file (first-seen) order, then document, then line. */
+  sorted(): ConfigIssue[] {
+    const fileOrder = new Map<string, number>();
+    for (const i of this.items) if (!fileOrder.has(i.file)) fileOrder.set(i.file, fileOrder.size);
+    return [...this.items].sort(
+      (a, b) =>
+        (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) ||
+        (a.document ?? 0) - (b.document ?? 0) ||
+        (a.line ?? 0) - (b.line ?? 0),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 // signgate's configuration: custom resources of config.signgate.dev/v1alpha1 (schemas from crds/) -> one frozen Config.
 export type { Config, ConfigSource, PolicyConfig, ScopeConfig, StoreConfig, VerificationPolicyMode, VerifierConfig } from './types.js';
 export { ConfigError, formatIssue, type ConfigErrorCode, type ConfigIssue } from './errors.js';
-export { loadConfigFromDocuments, loadConfigFromFiles, type LoadOptions } from './load.js';
+export { checkDocuments, loadConfigFromDocuments, loadConfigFromFiles, type LoadOptions } from './load.js';
 export { watchConfigFiles, type FileConfigSource, type Timers, type WatchFolder, type WatchOptions } from './watch.js';
 export type { SourceDocument } from './sources.js';
 export type { SecretEntry, SecretReference, SecretResolver } from './kmp.js';

@@ -91,7 +91,9 @@ function checkEnvelope(doc: SourceDocument, catalog: CrdCatalog, issues: IssueLi
       'CONFIG_SCHEMA',
       at,
       ['apiVersion'],
-      apiVersion === undefined ? `is required: set apiVersion: ${API_VERSION}` : `must be ${API_VERSION}, got ${describeValue(apiVersion)}${hint}`,
+      apiVersion === undefined
+        ? `is required: set apiVersion: ${API_VERSION}`
+        : `must be ${API_VERSION}, got ${describeValue(apiVersion)}${hint}`,
     );
   }
   if (typeof value.kind !== 'string' || !catalog.kinds.has(value.kind)) {
@@ -101,7 +103,9 @@ function checkEnvelope(doc: SourceDocument, catalog: CrdCatalog, issues: IssueLi
       'CONFIG_SCHEMA',
       at,
       ['kind'],
-      value.kind === undefined ? `is required; one of ${known}` : `${describeValue(value.kind)} is not a kind signgate reads; one of ${known}`,
+      value.kind === undefined
+        ? `is required; one of ${known}`
+        : `${describeValue(value.kind)} is not a kind signgate reads; one of ${known}`,
     );
   }
   return ok;
@@ -162,7 +166,8 @@ function checkKmp(spec: KmpSpec, issues: IssueList, at: DocumentOrigin): boolean
   for (const key of set) {
     if (!allowed[spec.type].includes(key)) {
       ok = false;
-      issues.add('CONFIG_INVALID', at, ['spec', 'parameters', key], `is not a parameter of type ${spec.type}; it takes ${allowed[spec.type].join(' or ')}`);
+      const takes = allowed[spec.type].join(' or ');
+      issues.add('CONFIG_INVALID', at, ['spec', 'parameters', key], `is not a parameter of type ${spec.type}; it takes ${takes}`);
     }
   }
   const need: Record<KmpSpec['type'], string> = {
@@ -176,7 +181,8 @@ function checkKmp(spec: KmpSpec, issues: IssueList, at: DocumentOrigin): boolean
     issues.add('CONFIG_INVALID', at, ['spec', 'parameters'], `type ${spec.type} needs ${need[spec.type]}`);
   } else if (spec.type === 'file' && present.length > 1) {
     ok = false;
-    issues.add('CONFIG_INVALID', at, ['spec', 'parameters', 'trustStorePath'], 'cannot be combined with paths; use one KeyManagementProvider for each');
+    const reason = 'cannot be combined with paths; use one KeyManagementProvider for each';
+    issues.add('CONFIG_INVALID', at, ['spec', 'parameters', 'trustStorePath'], reason);
   }
   return ok;
 }
@@ -210,7 +216,8 @@ export function parseResources(documents: readonly SourceDocument[], catalog: Cr
     if (!checkEnvelope(doc, catalog, issues, at)) continue;
     const schema = catalog.kinds.get(value.kind as string);
     if (!schema) continue;
-    const violations = schemaViolations(schema, value);
+    const lineOf = (path: readonly (string | number)[]): number => doc.lineOf?.(path) ?? 0;
+    const violations = schemaViolations(schema, value).sort((a, b) => lineOf(a.path) - lineOf(b.path));
     for (const v of violations) issues.add('CONFIG_SCHEMA', at, v.path, v.reason);
     const metadataOk = checkMetadata(value, schema.namespaced, issues, at);
     if (violations.length > 0 || !metadataOk) continue;
@@ -226,7 +233,8 @@ export function parseResources(documents: readonly SourceDocument[], catalog: Cr
     const earlier = seen.get(key);
     if (earlier) {
       const line = earlier.lineOf?.([]);
-      issues.add('CONFIG_INVALID', at, ['metadata', 'name'], `${schema.kind} "${name}" is defined twice; the other one is in ${earlier.file}${line === undefined ? '' : `:${line}`}`);
+      const other = `${earlier.file}${line === undefined ? '' : `:${line}`}`;
+      issues.add('CONFIG_INVALID', at, ['metadata', 'name'], `${schema.kind} "${name}" is defined twice; the other one is in ${other}`);
       continue;
     }
     seen.set(key, at);

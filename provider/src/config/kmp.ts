@@ -13,6 +13,7 @@ import type { ConfigResource, TrustStoreTypeName } from './kinds.js';
 export const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
 export const MAX_FILES_PER_FOLDER = 1000;
 const CERTIFICATE_EXTENSIONS = ['.pem', '.crt', '.cer', '.der'];
+const NOT_ABSOLUTE = 'must be an absolute path (this resource does not come from a file)';
 
 export interface SecretReference {
   readonly namespace: string;
@@ -64,7 +65,7 @@ async function fromPaths(resource: KmpResource, paths: readonly string[], tracke
     const at = ['spec', 'parameters', 'paths', i];
     const abs = absolute(resource, path);
     if (abs === undefined) {
-      issues.add('CONFIG_INVALID', resource.origin, at, 'must be an absolute path (this resource does not come from a file)');
+      issues.add('CONFIG_INVALID', resource.origin, at, NOT_ABSOLUTE);
       continue;
     }
     try {
@@ -102,7 +103,7 @@ async function fromPaths(resource: KmpResource, paths: readonly string[], tracke
 function fromTrustStoreFolder(resource: KmpResource, path: string, tracker: InputTracker, issues: IssueList): ResolvedKmp | undefined {
   const root = absolute(resource, path);
   if (root === undefined) {
-    issues.add('CONFIG_INVALID', resource.origin, ['spec', 'parameters', 'trustStorePath'], 'must be an absolute path (this resource does not come from a file)');
+    issues.add('CONFIG_INVALID', resource.origin, ['spec', 'parameters', 'trustStorePath'], NOT_ABSOLUTE);
     return undefined;
   }
   const store = openTrustStore(root);
@@ -126,7 +127,8 @@ async function fromSecret(resource: KmpResource, issues: IssueList, resolver?: S
   const at = ['spec', 'parameters', 'secretRef'];
   if (!ref) return undefined;
   if (!resolver) {
-    issues.add('CONFIG_INVALID', resource.origin, ['spec', 'type'], 'secret reads a Kubernetes Secret and works with `signgate serve --kubernetes` only; in a file use type inline or file');
+    const reason = 'secret reads a Kubernetes Secret and works with `signgate serve --kubernetes` only; in a file use type inline or file';
+    issues.add('CONFIG_INVALID', resource.origin, ['spec', 'type'], reason);
     return undefined;
   }
   const namespace = ref.namespace ?? resource.namespace;
@@ -144,7 +146,8 @@ async function fromSecret(resource: KmpResource, issues: IssueList, resolver?: S
     issues.add('CONFIG_CERTIFICATE', resource.origin, at, reasonOf(err));
     return undefined;
   }
-  return { certs, hint: `${label(resource)} reads Secret ${namespace}/${ref.name} and found no certificate; add the root CA certificate (PEM) to it` };
+  const hint = `${label(resource)} reads Secret ${namespace}/${ref.name} and found no certificate; add the root CA certificate (PEM) to it`;
+  return { certs, hint };
 }
 
 function fixed(resource: KmpResource, certs: readonly TrustedCertificate[], hint: string): ResolvedKmp {

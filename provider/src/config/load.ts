@@ -4,7 +4,7 @@
  */
 import { buildConfig } from './build.js';
 import { loadCrdCatalog } from './crds.js';
-import { ConfigError, IssueList } from './errors.js';
+import { ConfigError, IssueList, type ConfigIssue } from './errors.js';
 import { InputTracker, type Stamps } from './inputs.js';
 import type { SecretResolver } from './kmp.js';
 import { parseResources } from './kinds.js';
@@ -54,7 +54,7 @@ async function attempt(
   try {
     const documents = await read(tracker, issues);
     const config = await build(documents, tracker, issues, options);
-    if (!issues.empty) return { error: new ConfigError(issues.items), stamps: tracker.stamps, digest: tracker.digest() };
+    if (!issues.empty) return { error: new ConfigError(issues.sorted()), stamps: tracker.stamps, digest: tracker.digest() };
     return { config, stamps: tracker.stamps, digest: tracker.digest() };
   } catch (err) {
     const error = err instanceof ConfigError ? err : unexpected(err);
@@ -89,4 +89,14 @@ export async function loadConfigFromDocuments(documents: readonly SourceDocument
   const result = await attempt(() => Promise.resolve(documents), options);
   if (result.error || !result.config) throw result.error ?? unexpected(new Error('no configuration'));
   return result.config;
+}
+
+/**
+ * The schema and per-kind problems of `documents` (no file, Secret or certificate is read): what a controller reports
+ * on each resource's status, and what `crds/samples` are tested with.
+ */
+export async function checkDocuments(documents: readonly SourceDocument[], options: { crdsDir?: string } = {}): Promise<ConfigIssue[]> {
+  const issues = new IssueList();
+  parseResources(documents, await loadCrdCatalog(options.crdsDir), issues);
+  return issues.sorted();
 }

@@ -75,9 +75,13 @@ export function explainSchemaError(error: ErrorObject, document: unknown): { pat
     }
     case 'additionalProperties': {
       const extra = String(param(error, 'additionalProperty'));
+      const legacy =
+        path[path.length - 1] === 'verificationCertStores'
+          ? `; Ratify's older form {${extra}: [...]} is written {ca: {${extra}: [...]}} here`
+          : '';
       return {
         path: [...path, extra],
-        reason: `is not a known field; the fields allowed here are: ${allowedFields(error.parentSchema)}`,
+        reason: `is not a known field; the fields allowed here are: ${allowedFields(error.parentSchema)}${legacy}`,
       };
     }
     case 'type': {

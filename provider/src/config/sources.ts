@@ -73,7 +73,7 @@ export function exceedsDepth(value: unknown, limit: number): boolean {
 export function parseYamlDocuments(text: string, file: string, issues: IssueList, baseDir?: string): SourceDocument[] {
   const counter = new LineCounter();
   const origin: DocumentOrigin = { file };
-  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, version: '1.2' });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > MAX_DOCUMENTS_PER_FILE) {
     issues.add('CONFIG_LIMIT', origin, [], `has ${list.length} YAML documents, more than the ${MAX_DOCUMENTS_PER_FILE} allowed; split it`);
@@ -133,7 +133,8 @@ export async function readConfigDocuments(
     }
   }
   if (files.length > MAX_CONFIG_FILES) {
-    issues.add('CONFIG_LIMIT', { file: paths.join(', ') }, [], `name ${files.length} config files, more than the ${MAX_CONFIG_FILES} allowed`);
+    const reason = `name ${files.length} config files, more than the ${MAX_CONFIG_FILES} allowed`;
+    issues.add('CONFIG_LIMIT', { file: paths.join(', ') }, [], reason);
     return [];
   }
   const documents: SourceDocument[] = [];
@@ -154,6 +155,10 @@ export async function readConfigDocuments(
       continue;
     }
     documents.push(...parseYamlDocuments(text, file, issues, dirname(resolve(file))));
+  }
+  if (documents.length === 0 && issues.empty) {
+    // Also what a half-written file looks like: never take it for a configuration without any resource.
+    issues.add('CONFIG_INVALID', { file: paths.join(', ') }, [], 'holds no resource; add at least a Verifier (see config/default.yaml)');
   }
   return documents;
 }

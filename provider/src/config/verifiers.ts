@@ -26,7 +26,10 @@ const PARAMS = ['spec', 'parameters'] as const;
 
 function missingKmpReason(resource: VerifierResource, name: string): string {
   if (resource.namespace === undefined) {
-    return `names KeyManagementProvider "${name}", which is not defined; define a KeyManagementProvider with metadata.name ${name} or correct the name`;
+    return (
+      `names KeyManagementProvider "${name}", which is not defined; define a KeyManagementProvider with ` +
+      `metadata.name ${name} or correct the name`
+    );
   }
   return (
     `names "${name}", but neither a NamespacedKeyManagementProvider "${name}" in namespace ${resource.namespace} nor a ` +
@@ -69,7 +72,8 @@ async function storeEntries(resource: VerifierResource, lookup: KmpLookup, issue
           issues.add('CONFIG_CERTIFICATE', resource.origin, [...at, i], (err as Error).message);
         }
       }
-      const emptyHint = hints.length > 0 ? hints.join('; ') : `list a KeyManagementProvider in spec.parameters.verificationCertStores.${type}.${storeName}`;
+      const emptyHint =
+        hints.length > 0 ? hints.join('; ') : `list a KeyManagementProvider in spec.parameters.verificationCertStores.${type}.${storeName}`;
       entries.push({ type, name: storeName, certificates, emptyHint });
     }
   }

@@ -13,8 +13,10 @@ import type { Config, ConfigSource } from './types.js';
 
 export interface Watcher {
   close(): void;
+  /** False once the watch has failed (folder missing or removed); it is then re-created on the next load. */
+  alive?(): boolean;
 }
-/** Watches one folder; `onEvent` on any change inside it. Must not throw for a missing folder (return a no-op). */
+/** Watches one folder; `onEvent` on any change inside it. Must not throw: a missing folder gives a dead watcher. */
 export type WatchFolder = (dir: string, onEvent: () => void) => Watcher;
 
 export interface Timers {
@@ -59,12 +61,17 @@ const defaultTimers: Timers = {
 };
 
 const defaultWatchFolder: WatchFolder = (dir, onEvent) => {
+  let alive = true;
   try {
     const w = fsWatch(dir, { persistent: false }, () => onEvent());
-    w.on('error', () => w.close());
-    return w;
+    w.on('error', () => {
+      alive = false;
+      w.close();
+      onEvent();
+    });
+    return { close: () => w.close(), alive: () => alive };
   } catch {
-    return { close() {} };
+    return { close() {}, alive: () => false };
   }
 };
 
@@ -114,7 +121,12 @@ export async function watchConfigFiles(paths: readonly string[], options: WatchO
         watchers.delete(dir);
       }
     }
-    for (const dir of wanted) if (!watchers.has(dir)) watchers.set(dir, watchFolder(dir, onEvent));
+    for (const dir of wanted) {
+      const existing = watchers.get(dir);
+      if (existing && existing.alive?.() !== false) continue;
+      existing?.close();
+      watchers.set(dir, watchFolder(dir, onEvent));
+    }
   };
 
   const loadOnce = async (): Promise<boolean> => {

@@ -17,7 +17,13 @@ export {
   type TrustPolicyStatement,
 } from './trustpolicy/index.js';
 export { openTrustStore, type TrustStore } from './truststore/index.js';
-export { createMemoryTrustStore, readTrustedCertificates, type MemoryTrustStore, type MemoryTrustStoreEntry, type TrustedCertificate } from './truststore/index.js';
+export {
+  createMemoryTrustStore,
+  readTrustedCertificates,
+  type MemoryTrustStore,
+  type MemoryTrustStoreEntry,
+  type TrustedCertificate,
+} from './truststore/index.js';
 export {
   VALIDATION_ORDER,
   failedValidation,
