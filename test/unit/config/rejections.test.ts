@@ -271,12 +271,15 @@ describe('config loader: invalid documents are rejected with file, line, documen
     });
   });
 
-  it('rejects a config path that does not exist, and a file over the size bound', async () => {
+  it('rejects a config path that does not exist, a file over the size bound, and too many documents', async () => {
     const dir = await tempDir();
     await rejectsWith(loadConfigFromFiles([join(dir, 'missing.yaml')], { generation: 1 }), 'CONFIG_UNREADABLE', '');
     await writeFiles(dir, { 'big.yaml': `# ${'x'.repeat(1024 * 1024)}\n` });
     const issue = await rejectsWith(loadConfigFromFiles([join(dir, 'big.yaml')], { generation: 1 }), 'CONFIG_LIMIT', '');
     assert.match(issue.reason, /more than the 1048576-byte limit/);
+    await writeFiles(dir, { 'many.yaml': '---\na: 1\n'.repeat(501) });
+    const many = await rejectsWith(loadConfigFromFiles([join(dir, 'many.yaml')], { generation: 1 }), 'CONFIG_LIMIT', '');
+    assert.match(many.reason, /has 501 YAML documents, more than the 500 allowed/);
   });
 
   it('reports a broken crds/ folder as an installation problem', async () => {
