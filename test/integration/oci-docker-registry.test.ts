@@ -8,9 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import crossFetch from 'cross-fetch';
-import { OciError, loadDockerConfig, type FetchLike, type OciErrorCode, type Registry, type RegistryEvent } from '../../provider/src/oci/index.js';
+import { OciError, loadDockerConfig, staticCredentials, type OciErrorCode, type Registry, type RegistryEvent } from '../../provider/src/oci/index.js';
 import { HTPASSWD_PASSWORD, HTPASSWD_USER, registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
 import { createTlsServerCertificate } from '../support/tlsCerts.js';
+import { startTokenServer, type TokenServer } from '../support/tokenServer.js';
 import { client, fakeEnvelope, JWS, NOTARY, OCI_INDEX, OCI_MANIFEST, pushImage, testClock } from './ociHelpers.js';
 
 async function rejects(p: Promise<unknown>, code: OciErrorCode, message?: RegExp): Promise<void> {
@@ -136,7 +137,7 @@ describe('oci registry client: docker-registry 2.8 with TLS (private CA) and htp
   const secure = async (withCredentials: boolean, caFile?: string): Promise<Registry> =>
     client({
       clock: testClock().clock,
-      fetch: crossFetch as unknown as FetchLike,
+      fetch: crossFetch,
       loopbackPlainHttp: false,
       ...(caFile ? { caFile } : {}),
       ...(withCredentials ? { credentials: await loadDockerConfig(join(dir, 'config.json')) } : {}),
@@ -160,6 +161,39 @@ describe('oci registry client: docker-registry 2.8 with TLS (private CA) and htp
   it('answers UNAUTHORIZED without credentials', async () => {
     const c = await secure(false, join(dir, 'ca.pem'));
     await rejects(c.repository(`${reg.host}/secure/app:v1`).resolve(), 'UNAUTHORIZED', /--registry-config/);
+    c.close();
+  });
+});
+
+describe('oci registry client: docker-registry 2.8 with auth: token (test token server)', function () {
+  let reg: RunningRegistry;
+  let tokens: TokenServer;
+  before(async function () {
+    skipWithoutRegistry(this);
+    tokens = await startTokenServer({ username: 'alice', password: 'wonderland' });
+    reg = await startRegistry({ token: tokens });
+  });
+  after(async () => {
+    await reg?.stop();
+    await tokens?.stop();
+  });
+
+  it('follows the Bearer challenge, caches tokens per scope, and signs and verifies discovery', async () => {
+    const events: RegistryEvent[] = [];
+    const c = await client({ clock: testClock().clock, log: (e) => events.push(e), credentials: staticCredentials({ [reg.host]: { username: 'alice', password: 'wonderland' } }) });
+    const repo = c.repository(`${reg.host}/team/tokened`);
+    const subject = await pushImage(repo, 'v1');
+    await repo.pushSignature({ subject, envelope: fakeEnvelope('tok'), envelopeMediaType: JWS });
+    const sigs = await repo.signatureManifests(await repo.resolve('v1'));
+    assert.equal(sigs.length, 1);
+    assert.equal(events.filter((e) => e.status === 401).length, 1, 'one challenge; later scopes get tokens without a 401');
+    assert.ok(tokens.requests <= 2, `tokens fetched: ${tokens.requests}`);
+    c.close();
+  });
+
+  it('answers UNAUTHORIZED when the token server refuses the credentials', async () => {
+    const c = await client({ clock: testClock().clock, credentials: staticCredentials({ [reg.host]: { username: 'alice', password: 'wrong' } }) });
+    await rejects(c.repository(`${reg.host}/team/tokened:v1`).resolve(), 'UNAUTHORIZED', /token for repository:team\/tokened:pull/);
     c.close();
   });
 });

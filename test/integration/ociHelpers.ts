@@ -1,5 +1,5 @@
 /** Shared helpers of the registry-client integration tests: a fixed clock, a client factory, image pushes. */
-import { createRegistry, type Descriptor, type FetchLike, type Registry, type RegistryOptions, type Repository } from '../../provider/src/oci/index.js';
+import { createRegistry, type Descriptor, type Registry, type RegistryOptions, type Repository } from '../../provider/src/oci/index.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -22,7 +22,7 @@ export const instantSleep = (_ms: number, signal?: AbortSignal): Promise<void> =
   signal?.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
 
 export function client(options: Partial<RegistryOptions> & { clock: () => Date }): Promise<Registry> {
-  return createRegistry({ fetch: fetch as FetchLike, sleep: instantSleep, ...options });
+  return createRegistry({ fetch, sleep: instantSleep, ...options });
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -21,7 +21,7 @@ export interface FetchResponse {
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
-  body?: Uint8Array;
+  body?: Uint8Array<ArrayBuffer>;
   signal: AbortSignal;
   redirect: 'manual';
   /** node-fetch / cross-fetch read this (keep-alive, private CA); Node's built-in fetch ignores it. */
@@ -214,7 +214,7 @@ export class Transport {
     for (let hop = 0; ; hop++) {
       this.requests++;
       const init: FetchInit = { method, headers, signal, redirect: 'manual', agent: (u) => (u.protocol === 'http:' ? this.httpAgent : this.httpsAgent) };
-      if (body !== undefined) init.body = body;
+      if (body !== undefined) init.body = body.buffer instanceof ArrayBuffer ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body);
       const response = await this.options.fetch(url, init);
       this.options.log?.({ type: 'request', method, url: safeUrl(url), status: response.status, attempt });
       const location = response.headers.get('location');

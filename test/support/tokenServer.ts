@@ -1,0 +1,100 @@
+/**
+ * A token server for docker-registry's `auth: token` mode (the distribution token authentication spec): GET
+ * /token?service=..&scope=.. with optional Basic credentials answers {"token","expires_in"}, a JWT signed ES256 with
+ * an x5c chain that the registry verifies against its rootcertbundle. Written for the tests; tokens use the real
+ * clock because the registry checks exp/nbf against it.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
+import { createKeyPair, issueCertificate, YEAR_MS, type IssuedCertificate, type KeyPair } from './pki.js';
+
+export interface TokenServer {
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  /** PEM of the root the registry trusts for token signatures. */
+  readonly rootCertBundlePem: string;
+  /** Token requests served so far (including refused ones). */
+  requests: number;
+  stop(): Promise<void>;
+}
+
+export async function startTokenServer(options: { username?: string; password?: string; tokenSeconds?: number } = {}): Promise<TokenServer> {
+  const now = new Date();
+  const rootKey = await createKeyPair('ec-p256');
+  const root = await issueCertificate({
+    subject: 'CN=signgate test token root',
+    key: rootKey,
+    notBefore: new Date(now.getTime() - YEAR_MS),
+    notAfter: new Date(now.getTime() + YEAR_MS),
+    basicConstraints: { ca: true, critical: true },
+    keyUsages: ['keyCertSign'],
+  });
+  const signer: KeyPair = await createKeyPair('ec-p256');
+  // no extKeyUsage: Go's chain check defaults to serverAuth, which an absent EKU satisfies
+  const leaf: IssuedCertificate = await issueCertificate({
+    subject: 'CN=signgate test token signer',
+    key: signer,
+    issuer: root,
+    notBefore: new Date(now.getTime() - 3600_000),
+    notAfter: new Date(now.getTime() + YEAR_MS),
+    keyUsages: ['digitalSignature'],
+  });
+  const x5c = [Buffer.from(leaf.der).toString('base64')];
+  const service = 'signgate-test-registry';
+  const issuer = 'signgate-test-token-issuer';
+  const state = { requests: 0 };
+
+  const server = http.createServer((req, res) => {
+    state.requests++;
+    const url = new URL(req.url ?? '/', 'http://token');
+    if (options.username !== undefined) {
+      const want = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+      if (req.headers.authorization !== want) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"invalid username or password"}]}');
+      }
+    }
+    const access = url.searchParams.getAll('scope').flatMap((scope) => {
+      const m = /^repository:([^:]+):(.+)$/.exec(scope);
+      return m ? [{ type: 'repository', name: m[1], actions: (m[2] ?? '').split(',') }] : [];
+    });
+    const seconds = options.tokenSeconds ?? 300;
+    const iat = Math.floor(Date.now() / 1000);
+    void new SignJWT({ access })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c })
+      .setIssuer(issuer)
+      .setSubject(options.username ?? 'anonymous')
+      .setAudience(service)
+      .setIssuedAt(iat)
+      .setNotBefore(iat - 5)
+      .setExpirationTime(iat + seconds)
+      .setJti(randomUUID())
+      .sign(signer.privateKey)
+      .then((token) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ token, expires_in: seconds }));
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    realm: `http://127.0.0.1:${port}/token`,
+    service,
+    issuer,
+    rootCertBundlePem: root.pem,
+    get requests() {
+      return state.requests;
+    },
+    set requests(n: number) {
+      state.requests = n;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
