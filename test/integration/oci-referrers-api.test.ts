@@ -3,7 +3,7 @@
  * pagination, filters, caches, push with OCI-Subject, tag-schema fallback and per-registry memory.
  */
 import assert from 'node:assert/strict';
-import { OciError, type Descriptor, type OciErrorCode, type Registry } from '../../provider/src/oci/index.js';
+import { OciError, type Descriptor, type OciErrorCode, type OciLayout, type Registry } from '../../provider/src/oci/index.js';
 import { OciTestServer } from '../support/ociServer.js';
 import { client, fakeEnvelope, JWS, NOTARY, OCI_MANIFEST, pushImage, testClock } from './ociHelpers.js';
 
@@ -66,7 +66,8 @@ describe('oci registry client: OCI 1.1 referrers API (protocol-level test server
       `"annotations":{"io.cncf.notary.x509chain.thumbprint#S256":"[\\"ab\\"]","org.opencontainers.image.created":"2025-11-01T00:00:00Z"}}`;
     assert.equal(stored.bytes.toString(), expected);
 
-    const sigs = await repo.signatureManifests(subject);
+    const source: OciLayout = repo; // a Repository serves the verifier exactly like an OCI layout
+    const sigs = await source.signatureManifests(subject);
     assert.deepEqual(sigs.map((s) => [s.form, s.descriptor.digest, s.blobs[0]?.digest]), [['oci-1.0', pushed.manifest.digest, pushed.envelope.digest]]);
     const referrerCalls = server.requests.filter((r) => r.path.includes('/referrers/'));
     assert.equal(referrerCalls.length, 1);
