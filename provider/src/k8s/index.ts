@@ -1,0 +1,7 @@
+// Kubernetes: the CRD-backed ConfigSource (informers + status conditions) and Gatekeeper's CA from its Secret.
+export { kubeClientFromConfig, type KubeClient, type WatchEvent } from './client.js';
+export { KubeError, type KubeErrorCode } from './errors.js';
+export { startInformer, type Informer, type InformerOptions, type KubeObject } from './informer.js';
+export { watchKubernetesConfig, type KubernetesConfigSource, type KubernetesSourceOptions } from './source.js';
+export { DEFAULT_GATEKEEPER_CA_SECRET, watchGatekeeperCa, type GatekeeperCa, type GatekeeperCaOptions } from './gatekeeperCa.js';
+export { DOCKER_SECRETS_ANNOTATION } from './documents.js';
