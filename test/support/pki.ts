@@ -170,3 +170,39 @@ export async function createPki(options: {
   });
   return { root, intermediate, leaf, chain: [leaf.der, intermediate.der, root.der] };
 }
+
+/** A TLS server certificate for `hosts` (IP addresses or DNS names in subjectAltName), issued by `issuer`. */
+export async function issueServerCertificate(o: {
+  readonly hosts: readonly string[];
+  readonly issuer: IssuedCertificate;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}): Promise<IssuedCertificate & { readonly keyPem: string }> {
+  const key = await createKeyPair('ec-p256', { shared: true });
+  const base = await issueCertificate({
+    subject: `CN=${o.hosts[0] ?? 'localhost'}`,
+    key,
+    issuer: o.issuer,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    basicConstraints: { ca: false, critical: true },
+    keyUsages: ['digitalSignature'],
+    extendedKeyUsages: [EKU.serverAuth],
+  });
+  const san = new x509.SubjectAlternativeNameExtension(
+    o.hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h })),
+  );
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: base.cert.serialNumber,
+    subject: base.cert.subject,
+    issuer: o.issuer.cert.subject,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    signingAlgorithm: signingAlgorithm(o.issuer.key, 'SHA-256'),
+    publicKey: key.keys.publicKey,
+    signingKey: o.issuer.key.keys.privateKey,
+    extensions: [...base.cert.extensions, san],
+  });
+  const keyPem = key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { cert, der: new Uint8Array(cert.rawData), pem: cert.toString('pem'), key, keyPem };
+}

@@ -169,6 +169,10 @@ export class Resolver {
   /** `with` targets: `input...`, `data...` refs stay refs; function names become a call term with no args. */
   private withTarget(t: Term): Term {
     const head = t.type === 'ref' ? t.head : t;
+    if (head.type === 'var' && head.name === 'data' && t.type === 'ref' && t.path.every((p) => p.type === 'scalar' && typeof p.value === 'string')) {
+      const name = ['data', ...t.path.map((p) => String(p.type === 'scalar' ? p.value : ''))].join('.');
+      if (this.env.isFunction(name)) return { type: 'call', op: name, args: [] };
+    }
     if (head.type === 'var' && (head.name === 'input' || head.name === 'data')) return t;
     if (head.type === 'var') {
       const name = [head.name, ...(t.type === 'ref' ? t.path.map((p) => String(p.type === 'scalar' ? p.value : '?')) : [])].join('.');
