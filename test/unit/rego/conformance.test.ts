@@ -7,8 +7,8 @@ const CASES = join(process.cwd(), '..', 'shared', 'opa-cases');
 
 /** Skips visibly: the reason goes into the test title that the reporter prints. */
 function skipBecause(ctx: Mocha.Context, reason: string): void {
-  if (ctx.currentTest) ctx.currentTest.title += ` (skipped: ${reason})`;
-  if (ctx.test && ctx.test.type === 'test') ctx.test.title += ` (skipped: ${reason})`;
+  const t = ctx.currentTest ?? ctx.test;
+  if (t) t.title += ` (skipped: ${reason})`;
   ctx.skip();
 }
 
