@@ -145,7 +145,7 @@ function signRaw(headerJson: string, payloadJson: string, key: Value, name: stri
   if (!hash || !['HS', 'RS', 'PS', 'ES'].includes(fam)) return fail(`${name}: unknown signature algorithm: ${alg}`);
   const typ = header.get('typ');
   if (typ === 'JWT') {
-    let ok = false;
+    let ok: boolean;
     try { const pv: unknown = JSON.parse(payloadJson); ok = typeof pv === 'object' && pv !== null && !Array.isArray(pv); } catch { ok = false; }
     if (!ok) fail(`${name}: type is JWT but payload is not JSON`);
   }
