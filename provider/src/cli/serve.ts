@@ -5,6 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { defaultConfigPath, watchConfigFiles } from '../config/index.js';
+import { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type GatekeeperCa } from '../k8s/index.js';
 import type { ConfigSource, StoreConfig } from '../config/types.js';
 import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
 import { createApp, createMetricsApp, ProviderMetrics, startServer, type Deadlines, type RunningServer } from '../server/index.js';
@@ -56,9 +57,16 @@ function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logg
  */
 export async function startProvider(settings: ServeSettings, logger: Logger, options: { clock?: () => Date } = {}): Promise<RunningProvider> {
   const clock = options.clock ?? wallClock;
-  const configSource = await watchConfigFiles(settings.configPaths, {
-    onError: (error) => logger.error({ code: error.code }, `configuration rejected, the last good one keeps serving: ${error.message}`),
-  });
+  const onConfigError = (error: Error & { code?: string }): void => logger.error({ code: error.code }, `configuration rejected, the last good one keeps serving: ${error.message}`);
+  const kube = settings.kubernetes ? defaultKubeClient() : undefined;
+  let gatekeeperCa: GatekeeperCa | undefined;
+  if (kube && settings.gatekeeperCaSecret !== undefined && settings.clientCa !== undefined) {
+    const ref = parseSecretKeyRef(settings.gatekeeperCaSecret, '--gatekeeper-ca-secret');
+    gatekeeperCa = await startGatekeeperCaFile(kube, ref, settings.clientCa, (e) => logger.warn({ code: e.code }, e.message));
+  }
+  const configSource = kube
+    ? await startKubernetesConfig(kube, { onError: (e) => (e instanceof Error && 'issues' in e ? onConfigError(e) : logger.warn({ err: e.message }, 'kubernetes')) })
+    : await watchConfigFiles(settings.configPaths, { onError: onConfigError });
   const current = configSource.current();
   if (current !== undefined) logger.info({ generation: current.generation, paths: settings.configPaths }, 'configuration loaded');
   const unsubscribe = configSource.subscribe((c) => logger.info({ generation: c.generation }, 'configuration reloaded'));
@@ -114,6 +122,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   } catch (error) {
     unsubscribe();
     await configSource.close();
+    await gatekeeperCa?.close();
     pool?.close();
     throw error;
   }
@@ -127,6 +136,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       unsubscribe();
       await running.close();
       await configSource.close();
+      await gatekeeperCa?.close();
       pool?.close();
       pool = undefined;
     },

@@ -21,6 +21,10 @@ export interface ServeSettings {
   readonly dropTag: boolean;
   readonly devHosts: readonly string[];
   readonly logLevel: string;
+  /** Read the configuration custom resources from the Kubernetes API instead of files. */
+  readonly kubernetes: boolean;
+  /** `namespace/name[/key]` of Gatekeeper's CA Secret, written to clientCa (with --kubernetes). */
+  readonly gatekeeperCaSecret?: string;
 }
 
 interface Flag {
@@ -46,6 +50,8 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
   { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: 'true|false', help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },
   { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
+  { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: 'true|false', help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
+  { name: 'gatekeeper-ca-secret', env: 'SIGNGATE_GATEKEEPER_CA_SECRET', value: 'NS/NAME[/KEY]', help: "with --kubernetes: read Gatekeeper's CA from this Secret (key ca.crt), write it to --client-ca, re-read on rotation" },
   { name: 'log-level', env: 'SIGNGATE_LOG_LEVEL', value: 'LEVEL', help: 'pino level: fatal, error, warn, info, debug, trace, silent', fallback: 'info' },
 ];
 
@@ -108,6 +114,9 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const tlsKey = get('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a development certificate');
   const clientCa = get('client-ca');
+  const kubernetes = get('kubernetes') === undefined ? false : bool(get('kubernetes') ?? '', '--kubernetes');
+  const gatekeeperCaSecret = get('gatekeeper-ca-secret');
+  if (gatekeeperCaSecret !== undefined && (!kubernetes || clientCa === undefined)) throw new UsageError('--gatekeeper-ca-secret needs --kubernetes and --client-ca (the file it writes the CA to)');
   const configPaths = list('config', 'SIGNGATE_CONFIG');
   const num = (name: string, fallback: number): number => {
     const v = get(name);
@@ -132,5 +141,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     dropTag: get('drop-tag') === undefined ? false : bool(get('drop-tag') ?? '', '--drop-tag'),
     devHosts: list('dev-host', 'SIGNGATE_DEV_HOSTS'),
     logLevel: get('log-level') ?? 'info',
+    kubernetes,
+    ...(gatekeeperCaSecret !== undefined ? { gatekeeperCaSecret } : {}),
   };
 }
