@@ -9,6 +9,7 @@ import type { BuiltinTable } from './builtins/types.js';
 import { type CompiledRule, RuleNode } from './compiledTypes.js';
 import { Resolver, patternVarNames, type ResolveEnv } from './resolve.js';
 import { Safety, termVars } from './safety.js';
+import { checkRecursion } from './recursion.js';
 
 export interface CompiledProgram {
   readonly root: RuleNode;
@@ -62,6 +63,7 @@ export function compileModules(modules: readonly Module[], builtins: BuiltinTabl
       if (cr.kind === 'function' && cr.args?.length === 0) node.rules.push({ ...cr, kind: 'complete' });
     }
   }
+  checkRecursion(root);
   return { root, builtins, arityOf };
 }
 

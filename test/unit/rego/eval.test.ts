@@ -53,9 +53,19 @@ o[k] = v { k := "a"; v := [1, 2][_] }
     assert.throws(() => expr('count(1)', { strict: true }), (e: unknown) => e instanceof RegoError && e.code === 'eval_type_error');
   });
 
-  it('memoizes rules and detects recursion', () => {
-    const p = policy('package t\na = b\nb = a\n');
-    assert.throws(() => value(p, 'data.t.a'), (e: unknown) => e instanceof RegoError && e.code === 'rego_recursion_error');
+  it('reports recursion at compile time with its cycle', () => {
+    assert.throws(() => policy('package t\na = b\nb = a\n'), (e: unknown) => e instanceof RegoError && e.code === 'rego_recursion_error'
+      && /data\.t\.a -> data\.t\.b -> data\.t\.a/.test(e.message));
+    assert.throws(() => policy('package t\nf(x) = y { y := f(x) }\n'), (e: unknown) => e instanceof RegoError && e.code === 'rego_recursion_error');
+  });
+
+  it('memoizes rules: a rule used many times is evaluated once', () => {
+    let calls = 0;
+    const p = RegoPolicy.compile([{ name: 'm.rego', source: 'package t\nbase = tick(1)\nall = [base | numbers.range(1, 100)[_]]\n' }], {
+      builtins: { tick: { arity: 1, fn: () => { calls++; return 1; } } },
+    });
+    assert.equal((p.evalRef('data.t.all') as unknown[]).length, 100);
+    assert.equal(calls, 1);
   });
 
   it('stops evaluation at the time limit', () => {
