@@ -3,7 +3,7 @@
  * builtins real templates use most) evaluated over 10,000 admission reviews, as objects per second. When an `opa`
  * binary is on PATH the same template also runs through opa-wasm and the line carries wasm rate / builtin rate.
  */
-import { builtinEngine, findOpa, wasmEngine, type CompiledTemplate } from '../provider/src/policytest/index.js';
+import { builtinEngine, findOpa, wasmEngine, type CompiledTemplate, type JsonObject } from '../provider/src/policytest/index.js';
 
 const TEMPLATE_REGO = `package k8sbench
 
@@ -39,7 +39,7 @@ input_containers[c] { c := input.review.object.spec.initContainers[_] }
 
 const OBJECTS = 10_000;
 
-function review(i: number): Record<string, unknown> {
+function review(i: number): JsonObject {
   const repo = i % 3 === 0 ? 'docker.io/library' : 'registry.example.com/team';
   return {
     review: {
@@ -61,7 +61,7 @@ function review(i: number): Record<string, unknown> {
   };
 }
 
-async function rate(compiled: CompiledTemplate, inputs: readonly Record<string, unknown>[]): Promise<{ perSecond: number; violations: number }> {
+async function rate(compiled: CompiledTemplate, inputs: readonly JsonObject[]): Promise<{ perSecond: number; violations: number }> {
   for (const input of inputs.slice(0, 500)) compiled.violations(input, {}, undefined);
   let violations = 0;
   const start = performance.now();

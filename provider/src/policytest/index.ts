@@ -5,3 +5,4 @@ export { wasmEngine, findOpa } from './wasmEngine.js';
 export { LiveHost, type LiveProvider } from './liveProvider.js';
 export { externalDataBuiltin, fixtureHost, ExternalDataHalt, type ExternalDataHost, type ExternalDataAnswer } from './externalData.js';
 export { PolicyTestError, type PolicyTestErrorCode } from './errors.js';
+export type { Json, JsonObject } from './yamlFiles.js';
