@@ -40,6 +40,10 @@ input_containers[c] { c := input.review.object.spec.initContainers[_] }
 const OBJECTS = 10_000;
 
 function review(i: number): JsonObject {
+  return JSON.parse(JSON.stringify(reviewObject(i))) as JsonObject;
+}
+
+function reviewObject(i: number): unknown {
   const repo = i % 3 === 0 ? 'docker.io/library' : 'registry.example.com/team';
   return {
     review: {
