@@ -55,6 +55,7 @@ export function compileModules(modules: readonly Module[], builtins: BuiltinTabl
       imports,
       isFunction: (p) => funcArity.has(p),
       isBuiltin: (n) => builtins[n] !== undefined,
+      arityOf,
     };
     for (const r of m.rules) {
       const cr = compileRule(r, pkg, env, safety, arityOf);
@@ -116,6 +117,7 @@ export function compileQuery(body: Body, program: CompiledProgram): { body: Body
     pkg: [], ruleNames: new Set(), imports: new Map(),
     isFunction: (p) => program.arityOf(p) !== undefined && p.startsWith('data.'),
     isBuiltin: (n) => program.builtins[n] !== undefined,
+    arityOf: (op) => program.arityOf(op),
   };
   const res = new Resolver(env);
   const rbody = res.body(body, res.newScope());

@@ -14,6 +14,8 @@ export interface ResolveEnv {
   readonly imports: ReadonlyMap<string, Term>;
   readonly isFunction: (path: string) => boolean;
   readonly isBuiltin: (name: string) => boolean;
+  /** Declared arity of a builtin or user function (-1: variadic). */
+  readonly arityOf?: (op: string) => number | undefined;
 }
 
 let counter = 0;
@@ -120,8 +122,14 @@ export class Resolver {
         const body = this.body(t.body, inner);
         return { type: 'objectcomp', key: this.term(t.key, inner), value: this.term(t.value, inner), body };
       }
-      case 'call':
-        return { type: 'call', op: this.callTarget(t.op, t.loc), args: t.args.map((a) => this.term(a, scope)), ...(t.loc ? { loc: t.loc } : {}) };
+      case 'call': {
+        const op = this.callTarget(t.op, t.loc);
+        const arity = this.env.arityOf?.(op);
+        if (arity !== undefined && arity >= 0 && (t.args.length < arity || t.args.length > arity + 1)) {
+          throw new RegoError('rego_type_error', `${op}: ${t.args.length < arity ? 'too few' : 'too many'} arguments (want ${arity}, got ${t.args.length})`, t.loc);
+        }
+        return { type: 'call', op, args: t.args.map((a) => this.term(a, scope)), ...(t.loc ? { loc: t.loc } : {}) };
+      }
     }
   }
 

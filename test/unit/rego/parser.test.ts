@@ -65,5 +65,6 @@ has_bob if "bob" in input.names
     assert.throws(() => RegoPolicy.compile([{ name: 'u.rego', source: 'package x\np { y > 1 }' }]), (e: unknown) => e instanceof RegoError && e.code === 'rego_unsafe_var_error' && /var y is unsafe/.test(e.message));
     assert.throws(() => RegoPolicy.compile([{ name: 'f.rego', source: 'package x\np { nosuch(1) }' }]), (e: unknown) => e instanceof RegoError && e.code === 'rego_type_error' && /undefined function nosuch/.test(e.message));
     assert.throws(() => RegoPolicy.compile([{ name: 'a.rego', source: 'package x\np { x := 1; x := 2 }' }]), (e: unknown) => e instanceof RegoError && e.code === 'rego_compile_error');
+    assert.throws(() => RegoPolicy.compile([{ name: 'n.rego', source: 'package x\np { count(1, 2, 3) }' }]), (e: unknown) => e instanceof RegoError && e.code === 'rego_type_error' && /count: too many arguments/.test(e.message));
   });
 });
