@@ -5,7 +5,7 @@
  */
 import { type KeyObject, constants, createHmac, createPrivateKey, createPublicKey, sign as cSign, timingSafeEqual, verify as cVerify } from 'node:crypto';
 import type { Value } from '../value.js';
-import { RObject, fromJSON, toJSON } from '../value.js';
+import { RBig, RObject, fromJSON, toJSON } from '../value.js';
 import { type Builtin, fail, obj, str } from './types.js';
 import { regoRepr } from './sprintf.js';
 
@@ -106,7 +106,8 @@ function decodeVerify(a: readonly Value[], nowNs: number): Value {
   const cert = c.get('cert'), secret = c.get('secret');
   if (cert === undefined && secret === undefined) fail(`${name}: no key provided (cert or secret)`);
   const d = decode(token, name);
-  const outerHeader = d.outer ? decode(token.split('.').slice(0, 1).join('') + '.e30.', name).header : d.header;
+  const outerHeader = d.outer ? parseJSON(b64urlDecode(token.split('.')[0] ?? '', 'header'), `${name}: JWT header`) : d.header;
+  if (!(outerHeader instanceof RObject)) return INVALID;
   const alg = outerHeader.get('alg');
   if (typeof alg !== 'string') return INVALID;
   const want = c.get('alg');
@@ -121,7 +122,7 @@ function decodeVerify(a: readonly Value[], nowNs: number): Value {
   const p = d.payload;
   if (!(p instanceof RObject)) return INVALID;
   const t = c.get('time');
-  const now = typeof t === 'number' ? t : nowNs;
+  const now = typeof t === 'number' ? t : t instanceof RBig ? t.toNumber() : nowNs;
   const exp = p.get('exp'), nbf = p.get('nbf');
   if (exp !== undefined) { if (typeof exp !== 'number') return fail(`${name}: exp value must be a number`); if (now >= exp * 1e9) return INVALID; }
   if (nbf !== undefined) { if (typeof nbf !== 'number') return fail(`${name}: nbf value must be a number`); if (now < nbf * 1e9) return INVALID; }
