@@ -53,6 +53,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     assert.deepEqual(ready, { type: 'Ready', status: 'True', reason: 'Accepted', message: 'in effect (configuration generation 1)', observedGeneration: 1, lastTransitionTime: '2025-11-01T00:00:00Z' });
     assert.equal((server.get(API, 'Verifier', 'notation')?.status as { observedGeneration: number }).observedGeneration, 1);
     await eventually(() => readyOf(server, 'KeyManagementProvider', 'certs'), 'the KMP status');
+    await eventually(() => readyOf(server, 'Store', 'oras'), 'the Store status');
     // the controller's own status writes settle: no further writes once every status is right
     const patches = (): number => server.requests.filter((r) => r.method === 'PATCH').length;
     const before = patches();
