@@ -44,6 +44,8 @@ describe('rego builtins', () => {
     assert.equal(expr('glob.match("*.example.com", ["."], "a.b.example.com")'), false);
     assert.equal(expr('glob.match("**.example.com", ["."], "a.b.example.com")'), true);
     assert.equal(expr('glob.match("{a,b}-?", [], "b-1")'), true);
+    assert.equal(expr('regex.globs_match("a.a.[0-9]+z", ".b.b2359825792*594823z")'), true);
+    assert.equal(expr('regex.globs_match("[a-z]+", "[0-9]*")'), false);
   });
 
   it('objects, sets, arrays and aggregates', () => {

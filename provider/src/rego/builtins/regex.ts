@@ -7,6 +7,7 @@
  */
 import type { Value } from '../value.js';
 import { type Builtin, type BuiltinContext, arr, fail, int, str } from './types.js';
+import { globsIntersect } from './globIntersect.js';
 
 const b = (arity: number, fn: Builtin['fn']): Builtin => ({ arity, fn });
 const POSIX: Readonly<Record<string, string>> = {
@@ -73,10 +74,7 @@ export const regexBuiltins: Readonly<Record<string, Builtin>> = {
     }
     return compileRegex('^' + src + '$', c, 'regex.template_match').test(s);
   }),
-  'regex.globs_match': b(2, (a) => {
-    const x = str('regex.globs_match', a, 0), y = str('regex.globs_match', a, 1);
-    return x === y || (/^[\w.*-]*$/.test(x) && new RegExp('^' + x.replace(/\./g, '\\.').replace(/\*/g, '.*') + '$').test(y)) || (/^[\w.*-]*$/.test(y) && new RegExp('^' + y.replace(/\./g, '\\.').replace(/\*/g, '.*') + '$').test(x));
-  }),
+  'regex.globs_match': b(2, (a) => globsIntersect(str('regex.globs_match', a, 0), str('regex.globs_match', a, 1), 'regex.globs_match')),
   'glob.quote_meta': b(1, (a) => str('glob.quote_meta', a, 0).replace(/[*?\\[\]{}]/g, '\\$&')),
   'glob.match': b(3, (a, c) => {
     const pat = str('glob.match', a, 0);
