@@ -151,7 +151,10 @@ export function fromJSON(x: unknown, depth = 0): Value {
   }
   if (typeof x === 'object') {
     const o = new RObject();
-    for (const [k, v] of Object.entries(x as Record<string, unknown>)) if (v !== undefined) o.set(k, fromJSON(v, depth + 1));
+    // Sorted like OPA's conversion of Go maps, so that iteration order does not depend on the JSON text.
+    for (const [k, v] of Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (v !== undefined) o.set(k, fromJSON(v, depth + 1));
+    }
     return o;
   }
   throw new Error(`cannot convert ${typeof x} to a Rego value`);
