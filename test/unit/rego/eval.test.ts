@@ -83,7 +83,7 @@ m if { {"a": a, "b": 2} = {"a": 1, "b": b}; a == 1; b == 2 }
 `);
     const input = { xs: [1, 2, 4], obj: { y: 2, x: 1 } };
     assert.deepEqual(value(p, 'data.t.evens', { input }), [2, 4]);
-    assert.deepEqual(value(p, 'data.t.pairs', { input }), [['y', 2], ['x', 1]]);
+    assert.deepEqual(value(p, 'data.t.pairs', { input }), [['x', 1], ['y', 2]], 'input objects iterate in key order, like OPA');
     assert.equal(value(p, 'data.t.ok', { input }), true);
     assert.equal(value(p, 'data.t.m', { input }), true);
   });
