@@ -7,6 +7,7 @@ import { newContext } from './context.js';
 import { Evaluator } from './eval.js';
 import { parseModule, parseQuery } from './parser.js';
 import { displayName } from './safety.js';
+import { RegoError } from './errors.js';
 import type { Value } from './value.js';
 import { RObject, fromJSON } from './value.js';
 import type { Module } from './ast.js';
@@ -60,12 +61,17 @@ export class RegoPolicy {
     const out: Bindings[] = [];
     const env = new Map<string, Value>();
     const { body, vars } = q;
-    ev.body(body, 0, env, () => {
-      const b = new Map<string, Value>();
-      for (const v of vars) { const x = env.get(v); if (x !== undefined) b.set(displayName(v), x); }
-      out.push(b);
-      return false;
-    });
+    try {
+      ev.body(body, 0, env, () => {
+        const b = new Map<string, Value>();
+        for (const v of vars) { const x = env.get(v); if (x !== undefined) b.set(displayName(v), x); }
+        out.push(b);
+        return false;
+      });
+    } catch (e) {
+      if (e instanceof RangeError) throw new RegoError('eval_internal_error', `evaluation nested too deeply for the JavaScript stack (${e.message}); simplify the policy or raise the stack size`, undefined, { cause: e });
+      throw e;
+    }
     return out;
   }
 
