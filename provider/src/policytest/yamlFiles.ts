@@ -1,6 +1,7 @@
 /** Reading YAML documents from files with size and alias bounds; every failure is a coded PolicyTestError. */
 import { readFileSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { relaxQuotedIndent } from '../rego/index.js';
 import { PolicyTestError } from './errors.js';
 
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -19,27 +20,6 @@ export function readText(path: string): string {
   }
   if (size > MAX_FILE_BYTES) throw new PolicyTestError('FILE_UNREADABLE', `${path} is ${size} bytes, more than the ${MAX_FILE_BYTES} allowed`);
   return readFileSync(path, 'utf8');
-}
-
-/**
- * Go's YAML parser (which Kubernetes tools use) accepts continuation lines of a double-quoted scalar indented no
- * deeper than its key; the `yaml` package does not. Indent such lines (folding drops leading spaces anyway).
- */
-export function relaxQuotedIndent(text: string): string {
-  const lines = text.split('\n');
-  let open: number | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (open !== undefined) {
-      const indent = /^ */.exec(line)?.[0].length ?? 0;
-      if (line.trim() !== '' && indent <= open) lines[i] = ' '.repeat(open + 2 - indent) + line;
-      if (/(^|[^\\])"\s*(#.*)?$/.test(line)) open = undefined;
-      continue;
-    }
-    const m = /^( *)(?:- )?[^\s#"'][^:#]*:\s+"((?:[^"\\]|\\.)*)$/.exec(line);
-    if (m) open = (m[1] ?? '').length;
-  }
-  return lines.join('\n');
 }
 
 /** All non-empty YAML documents of a file, as JSON values. */
