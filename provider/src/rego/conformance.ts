@@ -120,7 +120,7 @@ export interface ConformanceSummary { readonly passed: number; readonly failed: 
 /** Failure lines, skipped builtins with reasons, the goal check, and last `N passed, M failed, K skipped`. */
 export function summarize(outcomes: readonly CaseOutcome[]): ConformanceSummary {
   const lines: string[] = [];
-  for (const o of outcomes) if (o.status === 'fail') lines.push(`FAIL ${o.file}: ${o.note}: ${o.reason}`);
+  for (const o of outcomes) if (o.status === 'fail') lines.push(`FAIL ${o.file}: ${o.note}: ${o.reason.replace(/\s*\n\s*/g, ' ')}`);
   const passed = outcomes.filter((o) => o.status === 'pass').length;
   const failed = outcomes.filter((o) => o.status === 'fail').length;
   const skipped = outcomes.length - passed - failed;

@@ -44,7 +44,8 @@ function targets(root: RuleNode, path: readonly Term[]): RuleNode[] {
   let n: RuleNode = root;
   for (const seg of path) {
     if (n.rules.length > 0) return [n];
-    if (seg.type !== 'scalar' || typeof seg.value !== 'string') return allRuleNodes(n);
+    if (seg.type !== 'scalar') return allRuleNodes(n);
+    if (typeof seg.value !== 'string') return [];
     const c = n.children.get(seg.value);
     if (!c) return [];
     n = c;

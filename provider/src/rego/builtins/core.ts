@@ -73,6 +73,22 @@ function div(a: readonly Value[]): Value {
 
 function round(x: number): number { return x < 0 ? -Math.round(-x) : Math.round(x); }
 
+const HTTP_KEYS = ['method', 'url', 'body', 'enable_redirect', 'force_json_decode', 'force_yaml_decode', 'headers', 'raw_body', 'tls_use_system_certs',
+  'tls_ca_cert', 'tls_ca_cert_file', 'tls_ca_cert_env_variable', 'tls_client_cert', 'tls_client_cert_file', 'tls_client_cert_env_variable', 'tls_client_key',
+  'tls_client_key_file', 'tls_client_key_env_variable', 'tls_insecure_skip_verify', 'tls_server_name', 'timeout', 'cache', 'force_cache',
+  'force_cache_duration_seconds', 'raise_error', 'caching_mode', 'max_retry_attempts', 'cache_ignored_headers'];
+
+/** Validates the request like OPA, then refuses: network access is not offered (policies mock it with `with`). */
+function httpSend(a: readonly Value[]): Value {
+  const req = a[0] as Value;
+  if (!(req instanceof RObject)) return anyOf('http.send', a, 0, 'object');
+  const bad = req.keys().filter((k) => typeof k !== 'string' || !HTTP_KEYS.includes(k));
+  if (bad.length > 0) throw new BuiltinError('eval_type_error', `http.send: invalid request parameters(s): {${bad.map((k) => JSON.stringify(k)).join(', ')}}`);
+  const missing = ['method', 'url'].filter((k) => !req.has(k));
+  if (missing.length > 0) throw new BuiltinError('eval_type_error', `http.send: missing required request parameters(s): {${missing.map((k) => JSON.stringify(k)).join(', ')}}`);
+  return fail('http.send: network access is not offered by this engine; mock it with `with http.send as ...`');
+}
+
 export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   equal: b(2, (a) => equal(a[0] as Value, a[1] as Value)),
   neq: b(2, (a) => !equal(a[0] as Value, a[1] as Value)),
@@ -149,5 +165,5 @@ export const coreBuiltins: Readonly<Record<string, Builtin>> = {
   'time.now_ns': b(0, (_a, c) => c.nowNs()),
   'opa.runtime': b(0, () => new RObject()),
   // Declared so that policies can mock it with `with http.send as ...`; real network access is not offered.
-  'http.send': b(1, () => fail('http.send: network access is not offered by this engine; mock it with `with http.send as ...`')),
+  'http.send': b(1, httpSend),
 };
