@@ -5,6 +5,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { resolveCommand } from './resolveCommand.js';
+import { signCommand } from './signCommand.js';
 import { verifyCommand } from './verifyCommand.js';
 import { policyTestCommand } from './policyTest.js';
 import { serveCommand } from './serve.js';
@@ -13,8 +15,13 @@ import type { CommandIO } from './io.js';
 const USAGE = `usage: signgate <command> [options]
 
 commands:
+  verify REF --trust-policy FILE --trust-store DIR [--output text|json]
+                          verify the Notation signatures of an image in a registry
   verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [--at RFC3339] [--output text|json]
                           verify the Notation signatures of an image in an OCI image layout
+  resolve REF             print the digest reference (host/repo@sha256:...) a tag resolves to
+  sign REF --key KEY.pem --cert CHAIN.pem [--envelope jws|cose] [--expiry 24h]
+                          sign an image's digest and push the signature to its repository
   serve [--config PATH] [--address HOST:PORT] ...   (signgate serve --help lists every option)
                           serve the Gatekeeper external data provider (verify and mutate) over HTTPS
   policy test PATH...     run gator Suite files (with external data fixtures) offline
@@ -27,6 +34,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   switch (command) {
     case 'verify':
       return verifyCommand(rest, io);
+    case 'resolve':
+      return resolveCommand(rest, io);
+    case 'sign':
+      return signCommand(rest, io);
     case 'serve':
       return serveCommand(rest, io);
     case 'policy':

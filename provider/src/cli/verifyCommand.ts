@@ -8,41 +8,62 @@ import {
   parseTrustPolicyDocument,
   type TrustPolicyDocument,
 } from '../notation/index.js';
-import { OciError, openOciLayout } from '../oci/index.js';
-import { toVerdict, verifyArtifact, type Verdict } from '../verify/index.js';
+import { OciError, formatReference, openOciLayout, parseReference, type Descriptor } from '../oci/index.js';
+import { toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
 import { UsageError, type CommandIO } from './io.js';
+import { REGISTRY_HELP, REGISTRY_OPTIONS, registryFromArgs, type RegistryArgs } from './registryArgs.js';
 import { formatVerdictText } from './verdictText.js';
 
-const HELP = `usage: signgate verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR
-                       [--scope HOST/REPO] [--user-metadata KEY=VALUE]... [--at RFC3339] [--output text|json]
+const HELP = `usage: signgate verify REF --trust-policy FILE --trust-store DIR [options]          (an image in a registry)
+       signgate verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [options]  (an OCI image layout)
 
+  REF                    an image reference (tag or digest) in a registry, e.g. localhost:5000/app:v1
   --oci-layout DIR:REF   an OCI image layout folder and a tag or sha256:<hex> digest in it
   --trust-policy FILE    a Notation trust policy document (trustpolicy.json, version 1.0)
   --trust-store DIR      a Notation trust store root (the folder holding x509/{ca,signingAuthority,tsa}/<name>/)
-  --scope HOST/REPO      the repository name the trust policy's registryScopes are matched against
+  --scope HOST/REPO      (layouts) the repository name the trust policy's registryScopes are matched against
                          (default: local/<layout folder name>, which only a "*" statement covers)
   --user-metadata K=V    require this metadata in the signature (repeatable)
   --at RFC3339           verify as of this time instead of now
   --output text|json     text for people (default), json for the verdict object
 
-exit codes: 0 verified, 1 not verified, 2 usage or configuration error, 3 could not decide
+${REGISTRY_HELP}
+exit codes: 0 verified, 1 not verified (including "no signatures found"), 2 usage or configuration error,
+            3 could not decide (registry unreachable, timed out, content that does not match its digest)
 `;
 
+type Target =
+  | { readonly kind: 'layout'; readonly dir: string; readonly ref: string; readonly scope?: string }
+  | { readonly kind: 'registry'; readonly reference: string; readonly registryArgs: RegistryArgs };
+
 interface VerifyOptions {
-  readonly layoutDir: string;
-  readonly layoutRef: string;
+  readonly target: Target;
   readonly trustPolicyFile: string;
   readonly trustStoreDir: string;
-  readonly scope?: string;
   readonly userMetadata: Readonly<Record<string, string>>;
   readonly at?: Date;
   readonly output: 'text' | 'json';
 }
 
+function parseTarget(layoutArg: string | undefined, positionals: readonly string[], scope: string | undefined, registryArgs: RegistryArgs): Target {
+  if (layoutArg !== undefined) {
+    if (positionals.length > 0) throw new UsageError('give either REF or --oci-layout DIR:REF, not both');
+    const layout = /^(.+?)[@:](sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(layoutArg);
+    if (!layout) throw new UsageError('--oci-layout needs DIR:REF, e.g. --oci-layout ./layout:v1 or ./layout@sha256:<hex>');
+    return { kind: 'layout', dir: layout[1] as string, ref: layout[2] as string, ...(scope ? { scope } : {}) };
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError('an image reference REF (e.g. localhost:5000/app:v1) or --oci-layout DIR:REF is required');
+  }
+  if (scope) throw new UsageError('--scope applies to --oci-layout only; a registry reference names its own repository');
+  return { kind: 'registry', reference: positionals[0] as string, registryArgs };
+}
+
 function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
+      ...REGISTRY_OPTIONS,
       'oci-layout': { type: 'string' },
       'trust-policy': { type: 'string' },
       'trust-store': { type: 'string' },
@@ -53,13 +74,10 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
   if (values.help) return 'help';
-  const layout = /^(.+?)[@:](sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(values['oci-layout'] ?? '');
-  if (!layout) {
-    throw new UsageError('--oci-layout DIR:REF is required, e.g. --oci-layout ./layout:v1 or ./layout@sha256:<hex>');
-  }
+  const target = parseTarget(values['oci-layout'], positionals, values.scope, values);
   if (!values['trust-policy']) throw new UsageError('--trust-policy FILE is required (a Notation trustpolicy.json)');
   if (!values['trust-store']) throw new UsageError('--trust-store DIR is required (the folder that holds x509/)');
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, not "${values.output}"`);
@@ -77,11 +95,9 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
     userMetadata[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return {
-    layoutDir: layout[1] as string,
-    layoutRef: layout[2] as string,
+    target,
     trustPolicyFile: values['trust-policy'],
     trustStoreDir: values['trust-store'],
-    ...(values.scope ? { scope: values.scope } : {}),
     userMetadata,
     ...(at ? { at } : {}),
     output: values.output,
@@ -115,6 +131,45 @@ function asUsage(err: unknown): never {
   throw err;
 }
 
+interface OpenedArtifact {
+  readonly source: SignatureSource;
+  readonly subject: Descriptor;
+  readonly artifactReference: string;
+  close(): void;
+}
+
+/** The subject and where its signatures are: an OCI layout on disk, or a registry repository under a deadline. */
+async function openArtifact(target: Target, clock: () => Date): Promise<OpenedArtifact> {
+  if (target.kind === 'layout') {
+    const layout = await openOciLayout(target.dir).catch(asUsage);
+    const subject = await layout.resolve(target.ref).catch(asUsage);
+    const name = target.scope ?? `local/${basename(resolve(target.dir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+    return { source: layout, subject, artifactReference: `${name}@${subject.digest}`, close: () => undefined };
+  }
+  const ref = (() => {
+    try {
+      return parseReference(target.reference);
+    } catch (err) {
+      return asUsage(err);
+    }
+  })();
+  const { registry, timeoutMs } = await registryFromArgs(target.registryArgs, clock, process.env).catch(asUsage);
+  const signal = AbortSignal.timeout(timeoutMs);
+  const repo = registry.repository(ref);
+  try {
+    const subject = await repo.resolve(undefined, { signal });
+    const source: SignatureSource = {
+      signatureManifests: (s) => repo.signatureManifests(s, { signal }),
+      fetchBlob: (d, max) => repo.fetchBlob(d, max, { signal }),
+    };
+    const artifactReference = formatReference({ registry: ref.registry, repository: ref.repository, digest: subject.digest });
+    return { source, subject, artifactReference, close: () => registry.close() };
+  } catch (err) {
+    registry.close();
+    throw err;
+  }
+}
+
 /** `signgate verify`: verify the signatures of an image in an OCI image layout. */
 export async function verifyCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   let options: VerifyOptions | 'help';
@@ -133,25 +188,26 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
   let verdict: Verdict;
   try {
     const trustPolicy = await loadTrustPolicy(options.trustPolicyFile);
-    const layout = await openOciLayout(options.layoutDir).catch(asUsage);
-    const subject = await layout.resolve(options.layoutRef).catch(asUsage);
-    const name = options.scope ?? `local/${basename(resolve(options.layoutDir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
-    const artifactReference = `${name}@${subject.digest}`;
-    const result = await verifyArtifact({
-      source: layout,
-      subject,
-      artifactReference,
-      trustPolicy,
-      trustStore: openTrustStore(options.trustStoreDir),
-      clock,
-      userMetadata: options.userMetadata,
-    }).catch((err: unknown) => {
-      if (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE') asUsage(err);
-      throw err;
-    });
-    verdict = toVerdict(result, { subject: artifactReference, traceID: randomUUID(), now: clock() });
+    const artifact = await openArtifact(options.target, clock);
+    try {
+      const result = await verifyArtifact({
+        source: artifact.source,
+        subject: artifact.subject,
+        artifactReference: artifact.artifactReference,
+        trustPolicy,
+        trustStore: openTrustStore(options.trustStoreDir),
+        clock,
+        userMetadata: options.userMetadata,
+      }).catch((err: unknown) => {
+        if (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE') asUsage(err);
+        throw err;
+      });
+      verdict = toVerdict(result, { subject: artifact.artifactReference, traceID: randomUUID(), now: clock() });
+    } finally {
+      artifact.close();
+    }
   } catch (err) {
-    // usage and configuration problems exit 2; anything else (unreadable signature blobs, I/O) could not decide: 3
+    // usage and configuration problems exit 2; registry and content failures could not decide: 3
     io.stderr.write(`signgate verify: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof UsageError ? 2 : 3;
   }

@@ -1,0 +1,159 @@
+/**
+ * `signgate resolve / sign / verify REF` against Debian's docker-registry (distribution 2.8: no referrers API, so the
+ * signature is found through the referrers tag schema), driven in process through the CLI entry point.
+ * Skips visibly when /usr/bin/docker-registry is absent.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../provider/src/cli/main.js';
+import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
+import { createPki, type Pki } from '../support/pki.js';
+import { freePort, registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { TempDirs, pushImage } from '../unit/verify/fixtures.js';
+
+interface Run { code: number; stdout: string; stderr: string }
+
+async function cli(...argv: string[]): Promise<Run> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const o: Buffer[] = [];
+  const e: Buffer[] = [];
+  out.on('data', (c: Buffer) => o.push(c));
+  err.on('data', (c: Buffer) => e.push(c));
+  const code = await main(argv, { stdout: out, stderr: err });
+  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
+}
+
+describe('signgate resolve / sign / verify against docker-registry', function () {
+  this.timeout(60_000);
+  const dirs = new TempDirs();
+  let registry: RunningRegistry | undefined;
+  let repo: Repository;
+  let pki: Pki;
+  let dir: string;
+  const images: Record<string, Descriptor> = {};
+  let trust: string[];
+  const ref = (tag: string): string => `${registry?.host ?? ''}/cli/app:${tag}`;
+
+  before(async function () {
+    if (registryBinary() === undefined) this.skip(); // skipped: docker-registry not installed (.ci/deps installs it)
+    registry = await startRegistry();
+    repo = new Registry({ fetch: fetch as FetchLike, clock: () => new Date() }).repository(`${registry.host}/cli/app`);
+    for (const tag of ['jws', 'cose', 'unsigned', 'moving']) images[tag] = await pushImage(repo, tag);
+    pki = await createPki({ at: new Date() });
+    dir = await dirs.make('signgate-cli-');
+    await writeFile(join(dir, 'key.pem'), pki.leaf.key.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await writeFile(join(dir, 'chain.pem'), [pki.leaf.pem, pki.intermediate.pem, pki.root.pem].join('\n'));
+    await writeFile(join(dir, 'wrong-key.pem'), (await createPki({ at: new Date(), leafKey: 'ec-p384' })).leaf.key.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await mkdir(join(dir, 'store', 'x509', 'ca', 'cli'), { recursive: true });
+    await writeFile(join(dir, 'store', 'x509', 'ca', 'cli', 'root.pem'), pki.root.pem);
+    await writeFile(
+      join(dir, 'policy.json'),
+      JSON.stringify({
+        version: '1.0',
+        trustPolicies: [
+          { name: 'cli', registryScopes: [`${registry.host}/cli/app`], signatureVerification: { level: 'strict' }, trustStores: ['ca:cli'], trustedIdentities: ['x509.subject: C=US, ST=WA, O=signgate'] },
+        ],
+      }),
+    );
+    trust = ['--trust-policy', join(dir, 'policy.json'), '--trust-store', join(dir, 'store')];
+  });
+  after(async () => {
+    await registry?.stop();
+    await dirs.cleanup();
+  });
+
+  const sign = (tag: string, ...extra: string[]): Promise<Run> =>
+    cli('sign', ref(tag), '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), ...extra);
+
+  it('resolve prints host/repo@digest of the tag', async () => {
+    const r = await cli('resolve', ref('jws'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${registry?.host}/cli/app@${images.jws?.digest}\n`);
+  });
+
+  it('sign then verify (JWS): exit 0, and the signature is laid out as notation lays it out', async () => {
+    const s = await sign('jws', '--expiry', '24h');
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.stdout, `${registry?.host}/cli/app@${images.jws?.digest}\n`);
+    const v = await cli('verify', ref('jws'), ...trust, '--output', 'json');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const verdict = JSON.parse(v.stdout) as { isSuccess: boolean; verifierReports: { subject: string; extensions: { expiry?: string } }[] };
+    assert.equal(verdict.isSuccess, true);
+    assert.equal(verdict.verifierReports[0]?.subject, `${registry?.host}/cli/app@${images.jws?.digest}`);
+    assert.ok(verdict.verifierReports[0]?.extensions.expiry, 'the expiry from --expiry is signed');
+    // the referrers tag schema index lists one OCI 1.0 signature manifest with notation's annotations
+    const sigs = await repo.signatureManifests(images.jws as Descriptor);
+    assert.equal(sigs.length, 1);
+    const manifest = await repo.fetchManifest(sigs[0]?.descriptor as Descriptor);
+    const m = JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as {
+      mediaType: string; artifactType?: string; config: { mediaType: string; size: number }; layers: { mediaType: string }[];
+      subject: { digest: string }; annotations: Record<string, string>;
+    };
+    assert.equal(m.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+    assert.equal(m.artifactType, undefined);
+    assert.deepEqual([m.config.mediaType, m.config.size], ['application/vnd.cncf.notary.signature', 2]);
+    assert.deepEqual(m.layers.map((l) => l.mediaType), ['application/jose+json']);
+    assert.equal(m.subject.digest, images.jws?.digest);
+    assert.equal(JSON.parse(m.annotations['io.cncf.notary.x509chain.thumbprint#S256'] ?? '[]').length, 3);
+    assert.match(m.annotations['org.opencontainers.image.created'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('sign then verify (COSE)', async () => {
+    assert.equal((await sign('cose', '--envelope', 'cose')).code, 0);
+    const v = await cli('verify', ref('cose'), ...trust);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^VERIFIED: /);
+  });
+
+  it('a notary.x509.signingAuthority signature is not trusted by a policy with only ca stores', async () => {
+    await pushImage(repo, 'sa', 'signing authority');
+    assert.equal((await sign('sa', '--signing-scheme', 'notary.x509.signingAuthority')).code, 0);
+    const v = await cli('verify', ref('sa'), ...trust);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /authenticity\s+enforce\s+FAILED: .*names no "signingAuthority" trust store/);
+  });
+
+  it('verify exits 1 with "no signatures found" for an unsigned image', async () => {
+    const v = await cli('verify', ref('unsigned'), ...trust);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /no signatures found/);
+  });
+
+  it('verify exits 1 when the tag was moved to other content after signing', async () => {
+    assert.equal((await sign('moving')).code, 0);
+    assert.equal((await cli('verify', ref('moving'), ...trust)).code, 0);
+    await pushImage(repo, 'moving', 'new content under the old tag');
+    const v = await cli('verify', ref('moving'), ...trust);
+    assert.equal(v.code, 1, v.stdout);
+    assert.match(v.stdout, /no signatures found/);
+  });
+
+  it('verify exits 3 (could not decide) when the registry is down', async () => {
+    const down = `127.0.0.1:${await freePort()}/cli/app:jws`;
+    const v = await cli('verify', down, ...trust, '--timeout', '5s');
+    assert.equal(v.code, 3, v.stderr);
+    assert.match(v.stderr, /127\.0\.0\.1/);
+    assert.equal((await cli('resolve', down, '--timeout', '5s')).code, 3);
+  });
+
+  it('exits 2 naming the problem for bad references, files and flags', async () => {
+    const cases: [Promise<Run>, RegExp][] = [
+      [cli('resolve', 'Not A Reference'), /invalid/],
+      [cli('verify', `${registry?.host ?? ''}/cli/App:1`, ...trust), /invalid/],
+      [sign('jws', '--envelope', 'pdf'), /--envelope must be jws or cose/],
+      [sign('jws', '--expiry', 'soon'), /--expiry "soon" is not a duration/],
+      [cli('sign', ref('jws'), '--key', join(dir, 'missing.pem'), '--cert', join(dir, 'chain.pem')), /cannot read key .*missing\.pem: ENOENT/],
+      [cli('sign', ref('jws'), '--key', join(dir, 'chain.pem'), '--cert', join(dir, 'chain.pem')), /chain\.pem is not a PEM private key/],
+      [cli('sign', ref('jws'), '--key', join(dir, 'key.pem'), '--cert', join(dir, 'key.pem')), /key\.pem holds no PEM certificate/],
+      [cli('sign', ref('jws'), '--key', join(dir, 'wrong-key.pem'), '--cert', join(dir, 'chain.pem')), /cannot sign with .*wrong-key\.pem/],
+    ];
+    for (const [run, message] of cases) {
+      const r = await run;
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  });
+});
