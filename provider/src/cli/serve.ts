@@ -3,6 +3,7 @@
  * fetch, the registry clients, the executor, the koa app, the HTTPS and metrics listeners and pino together, then
  * serves until SIGINT/SIGTERM.
  */
+import crossFetch from 'cross-fetch';
 import { pino, type Logger } from 'pino';
 import { defaultConfigPath, watchConfigFiles } from '../config/index.js';
 import { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type GatekeeperCa } from '../k8s/index.js';
@@ -32,7 +33,8 @@ function lazyCredentials(path: string): CredentialLookup {
 function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logger: Logger, clock: () => Date): (store: StoreConfig) => Registry {
   return (store) =>
     new Registry({
-      fetch: fetch as FetchLike,
+      // cross-fetch: it honours the Store's CA bundle and keep-alive agents (Node's fetch ignores them; oci/README.md)
+      fetch: crossFetch as unknown as FetchLike,
       clock,
       plainHttpHosts: store.plainHttpHosts,
       ...(store.caBundle !== undefined ? { ca: store.caBundle } : {}),
