@@ -135,14 +135,26 @@ export async function watchKubernetesConfig(options: KubernetesSourceOptions): P
     return { type: 'Ready', status: 'False', reason: 'NotApplied', message: `valid, but not in effect: the configuration was rejected because of ${blocker}; ${keeps}`, observedGeneration };
   }
 
+  /**
+   * What was last written per object: the resourceVersion it was written against and the condition. Until the watch
+   * brings our own write back, the informer still shows the old status; this keeps a rebuild in that window from
+   * writing the same status again.
+   */
+  const written = new Map<string, string>();
+
   async function writeStatuses(list: readonly WatchedObject[], attempt: Attempt): Promise<void> {
     if (options.writeStatus === false) return;
     let failed = false;
     for (const w of list) {
-      const update = conditionUpdate(w.object, desired(w, attempt), clock());
+      const want = desired(w, attempt);
+      const meta = w.object.metadata as { readonly resourceVersion?: unknown } | undefined;
+      const token = `${String(meta?.resourceVersion ?? '')}|${JSON.stringify(want)}`;
+      if (written.get(keyOf(w)) === token) continue;
+      const update = conditionUpdate(w.object, want, clock());
       if (!update) continue;
       try {
         await writeReady(options.client, w.kind, w.object, update);
+        written.set(keyOf(w), token);
       } catch (err) {
         if (closed) return;
         failed = true;
