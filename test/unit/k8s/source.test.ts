@@ -100,8 +100,12 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     assert.equal(blocked.status, 'False');
     assert.match(String(blocked.message), /Verifier "broken"/);
     assert.match(String(blocked.message), /keeps serving configuration generation 1/);
-    const broken = readyOf(server, 'Verifier', 'broken');
-    assert.equal(broken?.reason, 'ReferenceNotFound');
+    // statuses are written one object after the other: wait for the broken Verifier's own
+    const broken = await eventually(() => {
+      const r = readyOf(server, 'Verifier', 'broken');
+      return r?.reason === undefined ? undefined : r;
+    }, 'the broken Verifier status');
+    assert.equal(broken.reason, 'ReferenceNotFound');
   });
 
   it('KeyManagementProvider type secret reads the Secret and re-reads it when it changes', async () => {
@@ -116,7 +120,8 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     server.apply(secret('signgate-system', 'roots', { 'root.crt': pki.root.pem, 'other.pem': other.root.pem }));
     await eventually(() => (s.current()?.cluster?.verifiers[0]?.certificateCount === 2 ? true : undefined), 'the rotated Secret');
     assert.notEqual(s.current()?.cluster?.verifiers[0]?.trustStore, first);
-    assert.equal(s.current()?.generation, 2);
+    // at least one new generation (under load the Secret's events may arrive in more than one rebuild)
+    assert.ok((s.current()?.generation ?? 0) >= 2, `generation ${s.current()?.generation}`);
   });
 
   it('a missing Secret is Ready=False on the KeyManagementProvider with what to do', async () => {
