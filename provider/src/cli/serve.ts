@@ -9,7 +9,7 @@ import { defaultConfigPath, watchConfigFiles } from '../config/index.js';
 import { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type GatekeeperCa } from '../k8s/index.js';
 import type { ConfigSource, StoreConfig } from '../config/types.js';
 import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
-import { createApp, createMetricsApp, ProviderMetrics, startServer, type Deadlines, type RunningServer } from '../server/index.js';
+import { createApp, createMetricsApp, ProviderMetrics, startServer, watchSettingsFile, type Deadlines, type RunningServer, type SettingsFile } from '../server/index.js';
 import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseServeArgs, SERVE_HELP, type ServeSettings } from './serveArgs.js';
@@ -18,8 +18,10 @@ export interface RunningProvider {
   readonly server: RunningServer;
   readonly configSource: ConfigSource;
   readonly executor: ProviderExecutor;
-  /** Mutable: a change applies to the next request. */
+  /** Mutable: a change applies to the next request (the --settings file updates it). */
   readonly deadlines: Deadlines;
+  /** The watched --settings file, when one was given. */
+  readonly settingsFile: SettingsFile | undefined;
   close(): Promise<void>;
 }
 
@@ -105,11 +107,14 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       itemError: (key, error, transient) => logger.warn({ key, transient, err: error }, 'could not decide'),
     },
   });
-  const deadlines: Deadlines = { verifyMs: settings.verifyTimeoutMs, mutateMs: settings.mutateTimeoutMs };
+  const base: Deadlines = { verifyMs: settings.verifyTimeoutMs, mutateMs: settings.mutateTimeoutMs };
+  const deadlines: Deadlines = { ...base };
+  let settingsFile: SettingsFile | undefined;
   let server: RunningServer | undefined;
   const notReady = (): string | undefined => (server === undefined ? 'the HTTPS listener is not started' : server.notReady());
   const app = createApp({ configSource, executor, logger, metrics, deadlines, notReady });
   try {
+    if (settings.settingsFile !== undefined) settingsFile = await watchSettingsFile({ file: settings.settingsFile, base, deadlines, logger });
     server = await startServer({
       handler: app.callback(),
       address: settings.address,
@@ -122,6 +127,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       devHosts: settings.devHosts,
     });
   } catch (error) {
+    settingsFile?.close();
     unsubscribe();
     await configSource.close();
     await gatekeeperCa?.close();
@@ -134,7 +140,9 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     configSource,
     executor,
     deadlines,
+    settingsFile,
     async close() {
+      settingsFile?.close();
       unsubscribe();
       await running.close();
       await configSource.close();

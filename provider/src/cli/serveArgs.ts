@@ -14,6 +14,8 @@ export interface ServeSettings {
   readonly clientCa?: string;
   readonly verifyTimeoutMs: number;
   readonly mutateTimeoutMs: number;
+  /** YAML/JSON file of settings changeable without a restart (verifyTimeout, mutateTimeout); watched. */
+  readonly settingsFile?: string;
   readonly verdictCacheSize: number;
   readonly verdictCacheTtlMs: number;
   readonly tagCacheSize: number;
@@ -44,6 +46,13 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'client-ca', env: 'SIGNGATE_CLIENT_CA', value: 'FILE', help: "require client certificates issued by this CA (Gatekeeper's)", fallback: 'off' },
   { name: 'verify-timeout', env: 'SIGNGATE_VERIFY_TIMEOUT', value: 'DURATION', help: 'deadline of a verify request', fallback: '4900ms' },
   { name: 'mutate-timeout', env: 'SIGNGATE_MUTATE_TIMEOUT', value: 'DURATION', help: 'deadline of a mutate request', fallback: '1950ms' },
+  {
+    name: 'settings',
+    env: 'SIGNGATE_SETTINGS',
+    value: 'FILE',
+    help: 'YAML/JSON file of settings changeable without a restart (see "settings file" below)',
+    fallback: 'none',
+  },
   { name: 'verdict-cache-size', env: 'SIGNGATE_VERDICT_CACHE_SIZE', value: 'N', help: 'verdicts kept (0 disables)', fallback: '10000' },
   { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict is reused', fallback: '60s' },
   { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
@@ -67,6 +76,14 @@ ${SERVE_FLAGS.map((f) => {
   return `${left}${f.help}${f.fallback ? ` (default: ${f.fallback})` : ''}\n${' '.repeat(36)}env ${f.env}`;
 }).join('\n')}
   --help                            show this help
+
+settings file (--settings): a YAML or JSON mapping, for example a key of a ConfigMap mounted as a volume:
+  verifyTimeout: 4900ms   # overrides --verify-timeout
+  mutateTimeout: 2s       # overrides --mutate-timeout
+Durations need a unit (ms or s), 1ms to 600s; other fields are errors. The flags give the start values; a field in
+the file overrides its flag, a field removed from the file returns to the flag. The file is watched (its folder, so
+ConfigMap updates are seen) and re-read on change; each change is logged. A missing or invalid file stops the start;
+later, an invalid file is logged and the last good values stay.
 `;
 
 function duration(text: string, what: string): number {
@@ -118,6 +135,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const gatekeeperCaSecret = get('gatekeeper-ca-secret');
   if (gatekeeperCaSecret !== undefined && (!kubernetes || clientCa === undefined)) throw new UsageError('--gatekeeper-ca-secret needs --kubernetes and --client-ca (the file it writes the CA to)');
   const configPaths = list('config', 'SIGNGATE_CONFIG');
+  const settingsFile = get('settings');
   const num = (name: string, fallback: number): number => {
     const v = get(name);
     return v === undefined ? fallback : count(v, `--${name}`);
@@ -134,6 +152,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     ...(clientCa !== undefined ? { clientCa } : {}),
     verifyTimeoutMs: dur('verify-timeout', 4900),
     mutateTimeoutMs: dur('mutate-timeout', 1950),
+    ...(settingsFile !== undefined ? { settingsFile } : {}),
     verdictCacheSize: num('verdict-cache-size', 10_000),
     verdictCacheTtlMs: dur('verdict-cache-ttl', 60_000),
     tagCacheSize: num('tag-cache-size', 10_000),

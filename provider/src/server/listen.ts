@@ -4,15 +4,14 @@
  * certificate when none is configured; and a plain-HTTP listener for /metrics. A bad new certificate is logged and
  * the last good one keeps serving.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { ServerError } from './errors.js';
+import { watchFiles } from './fileWatch.js';
 import { createDevCertificate, type DevCertificate } from './selfSigned.js';
 
 type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -133,24 +132,14 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     logger.info({ certFile: settings.tls?.certFile, clientCaFile: settings.clientCaFile }, 'TLS material reloaded');
   }
 
-  const watchers: FSWatcher[] = [];
   const files = [settings.tls?.certFile, settings.tls?.keyFile, settings.clientCaFile].filter((f): f is string => f !== undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+  const fileWatch = watchFiles(
+    files,
+    () => {
       reloadTls().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'TLS reload failed; the previous certificate keeps serving'));
-    }, settings.reloadDelayMs ?? 200);
-  };
-  for (const dir of new Set(files.map((f) => dirname(f)))) {
-    const names = new Set(files.filter((f) => dirname(f) === dir).map((f) => basename(f)));
-    // watching the folder catches replace-by-rename and Kubernetes' ..data symlink swaps
-    const w = watch(dir, (_event, name) => {
-      if (name === null || names.has(name) || name === '..data') schedule();
-    });
-    w.on('error', (err) => logger.warn({ err: err.message, dir }, 'cannot watch TLS folder'));
-    watchers.push(w);
-  }
+    },
+    { debounceMs: settings.reloadDelayMs ?? 200, onWatchError: (dir, err) => logger.warn({ err: err.message, dir }, 'cannot watch TLS folder') },
+  );
 
   const url = `https://${urlHost(host === '0.0.0.0' ? '127.0.0.1' : host)}:${boundPort}`;
   logger.info({ url, metricsUrl, mtls, devCertificate: dev !== undefined }, 'listening');
@@ -163,8 +152,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     reloadTls,
     async close() {
       listening = false;
-      clearTimeout(timer);
-      for (const w of watchers) w.close();
+      fileWatch.close();
       await Promise.all([closeServer(server), metricsServer ? closeServer(metricsServer) : Promise.resolve()]);
     },
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -25,6 +25,27 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 const defaults = (): string => '/embedded/default.yaml';
+
+/** A config with one inline certificate and one notation Verifier trusting it. */
+function configYaml(pem: string): string {
+  return [
+    'apiVersion: config.signgate.dev/v1alpha1',
+    'kind: KeyManagementProvider',
+    'metadata: {name: certs}',
+    `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(pem)}}}`,
+    '---',
+    'apiVersion: config.signgate.dev/v1alpha1',
+    'kind: Verifier',
+    'metadata: {name: notation}',
+    'spec:',
+    '  type: notation',
+    '  artifactTypes: [application/vnd.cncf.notary.signature]',
+    '  parameters:',
+    '    verificationCertStores: {ca: {store: [certs]}}',
+    '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
+    '',
+  ].join('\n');
+}
 
 describe('cli/serve: flags, environment and the wired provider', function () {
   it('--help lists every flag with its SIGNGATE_* variable', async function () {
@@ -68,25 +89,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
       await signImage(repo, image, pki);
       const dir = await dirs.make();
       const file = join(dir, 'signgate.yaml');
-      const yaml = (pem: string): string =>
-        [
-          'apiVersion: config.signgate.dev/v1alpha1',
-          'kind: KeyManagementProvider',
-          'metadata: {name: certs}',
-          `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(pem)}}}`,
-          '---',
-          'apiVersion: config.signgate.dev/v1alpha1',
-          'kind: Verifier',
-          'metadata: {name: notation}',
-          'spec:',
-          '  type: notation',
-          '  artifactTypes: [application/vnd.cncf.notary.signature]',
-          '  parameters:',
-          '    verificationCertStores: {ca: {store: [certs]}}',
-          '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
-          '',
-        ].join('\n');
-      await writeFile(file, yaml(pki.root.pem));
+      await writeFile(file, configYaml(pki.root.pem));
       const settings = parseServeArgs(['--config', file, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, defaults);
       assert.ok(settings !== 'help');
       const provider = await startProvider(settings, pino({ level: 'silent' }), { clock: () => AT });
@@ -101,7 +104,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
         const first = await ask();
         assert.equal(first.isSuccess, true, JSON.stringify(first));
         const generation = provider.configSource.current()?.generation ?? 0;
-        await writeFile(file, yaml(other.root.pem));
+        await writeFile(file, configYaml(other.root.pem));
         let flipped = false;
         for (let i = 0; i < 100 && !flipped; i++) {
           await new Promise((r) => setTimeout(r, 50));
@@ -118,6 +121,77 @@ describe('cli/serve: flags, environment and the wired provider', function () {
       }
     } finally {
       await registry.stop();
+      await dirs.cleanup();
+    }
+  });
+
+  it('--settings FILE (env SIGNGATE_SETTINGS) names the runtime settings file; --help explains it', async function () {
+    const f = parseServeArgs(['--settings', '/etc/signgate/settings.yaml'], { SIGNGATE_SETTINGS: '/env.yaml' }, defaults);
+    assert.ok(f !== 'help');
+    assert.equal(f.settingsFile, '/etc/signgate/settings.yaml');
+    const e = parseServeArgs([], { SIGNGATE_SETTINGS: '/env.yaml' }, defaults);
+    assert.ok(e !== 'help');
+    assert.equal(e.settingsFile, '/env.yaml');
+    const d = parseServeArgs([], {}, defaults);
+    assert.ok(d !== 'help');
+    assert.equal(d.settingsFile, undefined);
+    const out = sink();
+    await serveCommand(['--help'], { stdout: out.stream, stderr: sink().stream }, {});
+    assert.match(out.text(), /settings file \(--settings\): a YAML or JSON mapping/);
+    assert.match(out.text(), /verifyTimeout: 4900ms +# overrides --verify-timeout/);
+  });
+
+  it('a rewritten --settings file changes the verify deadline of the next request, without a restart', async function () {
+    const dirs = new TempDirs();
+    const registry = await new OciTestServer().start();
+    const pki = await testPki();
+    try {
+      const dir = await dirs.make();
+      await writeFile(join(dir, 'signgate.yaml'), configYaml(pki.root.pem));
+      const settingsFile = join(dir, 'settings.yaml');
+      await writeFile(settingsFile, 'verifyTimeout: 300ms\n');
+      const settings = parseServeArgs(['--config', join(dir, 'signgate.yaml'), '--settings', settingsFile, '--verify-timeout', '4900ms', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, defaults);
+      assert.ok(settings !== 'help');
+      const provider = await startProvider(settings, pino({ level: 'silent' }), { clock: () => AT });
+      registry.fault = () => ({ kind: 'slow', delayMs: 1500 });
+      try {
+        const ask = async (): Promise<string | undefined> => {
+          const body = JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys: [`${registry.host}/slow/app:v1`] } });
+          const res = await httpsCall(provider.server.url, { method: 'POST', path: '/v1/verify', body, ca: provider.server.devCertificate?.caPem ?? '' });
+          return (JSON.parse(res.body) as { response: { items: { error?: string }[] } }).response.items[0]?.error;
+        };
+        assert.equal(provider.deadlines.verifyMs, 300, 'the file overrides the flag at start');
+        assert.equal(await ask(), 'timed out after 300ms');
+        await writeFile(join(dir, '.settings.tmp'), 'verifyTimeout: 150ms\nmutateTimeout: 100ms\n');
+        await rename(join(dir, '.settings.tmp'), settingsFile);
+        for (let i = 0; i < 100 && provider.deadlines.verifyMs !== 150; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual({ ...provider.deadlines }, { verifyMs: 150, mutateMs: 100 });
+        assert.equal(await ask(), 'timed out after 150ms');
+        await writeFile(settingsFile, 'verifyTimeout: fast\n');
+        assert.equal(await provider.settingsFile?.reload(), false);
+        assert.match(provider.settingsFile?.lastError() ?? '', /settings\.yaml: verifyTimeout: must be a duration/);
+        assert.equal(await ask(), 'timed out after 150ms', 'an invalid file keeps the last good deadline');
+      } finally {
+        registry.fault = undefined;
+        await provider.close();
+      }
+    } finally {
+      await registry.stop();
+      await dirs.cleanup();
+    }
+  });
+
+  it('refuses to start on an invalid --settings file, naming the file and the field', async function () {
+    const dirs = new TempDirs();
+    try {
+      const dir = await dirs.make();
+      const settingsFile = join(dir, 'settings.yaml');
+      await writeFile(settingsFile, 'verifyTimeout: 5\n');
+      const err = sink();
+      const code = await serveCommand(['--settings', settingsFile, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], { stdout: sink().stream, stderr: err.stream }, { SIGNGATE_LOG_LEVEL: 'silent' });
+      assert.equal(code, 1);
+      assert.match(err.text(), /signgate serve: settings file .*settings\.yaml: verifyTimeout: must be a duration with a unit, like 4900ms or 2s, got the number 5/);
+    } finally {
       await dirs.cleanup();
     }
   });
