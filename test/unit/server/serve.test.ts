@@ -160,12 +160,13 @@ describe('cli/serve: flags, environment and the wired provider', function () {
           const res = await httpsCall(provider.server.url, { method: 'POST', path: '/v1/verify', body, ca: provider.server.devCertificate?.caPem ?? '' });
           return (JSON.parse(res.body) as { response: { items: { error?: string }[] } }).response.items[0]?.error;
         };
-        assert.equal(provider.deadlines.verifyMs, 300, 'the file overrides the flag at start');
+        const deadlines = (): { verifyMs: number; mutateMs: number } => ({ ...provider.deadlines });
+        assert.deepEqual(deadlines(), { verifyMs: 300, mutateMs: 1950 }, 'the file overrides the flag at start');
         assert.equal(await ask(), 'timed out after 300ms');
         await writeFile(join(dir, '.settings.tmp'), 'verifyTimeout: 150ms\nmutateTimeout: 100ms\n');
         await rename(join(dir, '.settings.tmp'), settingsFile);
-        for (let i = 0; i < 100 && provider.deadlines.verifyMs !== 150; i++) await new Promise((r) => setTimeout(r, 50));
-        assert.deepEqual({ ...provider.deadlines }, { verifyMs: 150, mutateMs: 100 });
+        for (let i = 0; i < 100 && deadlines().verifyMs !== 150; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(deadlines(), { verifyMs: 150, mutateMs: 100 });
         assert.equal(await ask(), 'timed out after 150ms');
         await writeFile(settingsFile, 'verifyTimeout: fast\n');
         assert.equal(await provider.settingsFile?.reload(), false);
