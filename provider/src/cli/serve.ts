@@ -74,32 +74,15 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   const current = configSource.current();
   if (current !== undefined) logger.info({ generation: current.generation, paths: settings.configPaths }, 'configuration loaded');
   const unsubscribe = configSource.subscribe((c) => logger.info({ generation: c.generation }, 'configuration reloaded'));
-  const registries = new Set<Registry>();
-  const registryCaches = (): Record<string, { hits: number; misses: number }> => {
-    const out: Record<string, { hits: number; misses: number }> = {};
-    for (const name of ['tags', 'referrers', 'content'] as const) {
-      const sum = { hits: 0, misses: 0 };
-      for (const r of registries) {
-        const c = r.stats().caches[name];
-        sum.hits += c.hits;
-        sum.misses += c.misses;
-      }
-      out[name] = sum;
-    }
-    return out;
-  };
-  // read at scrape time; `executor` is assigned below, before any scrape can happen
+  // read at scrape time; `executor` and `pool` are assigned below, before any scrape can happen. The pool folds the
+  // counts of registry clients it retires into running totals, so this stays bounded however often Stores change.
   const metrics = new ProviderMetrics({
-    caches: () => ({ verdict: executor.stats().verdictCache, ...registryCaches() }),
+    caches: () => ({ verdict: executor.stats().verdictCache, ...pool.cacheStats() }),
     inFlight: () => executor.stats().inFlight,
   });
-  let pool: RegistryPool | undefined = createRegistryPool(registryFactory(settings, metrics, logger, clock));
+  const pool: RegistryPool = createRegistryPool(registryFactory(settings, metrics, logger, clock));
   const executor: ProviderExecutor = createProviderExecutor({
-    registryFor: (store) => {
-      const r = (pool as RegistryPool).registryFor(store);
-      registries.add(r);
-      return r;
-    },
+    registryFor: (store) => pool.registryFor(store),
     clock,
     cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs },
     dropTag: settings.dropTag,
@@ -131,7 +114,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     unsubscribe();
     await configSource.close();
     await gatekeeperCa?.close();
-    pool?.close();
+    pool.close();
     throw error;
   }
   const running = server;
@@ -147,8 +130,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       await running.close();
       await configSource.close();
       await gatekeeperCa?.close();
-      pool?.close();
-      pool = undefined;
+      pool.close();
     },
   };
 }

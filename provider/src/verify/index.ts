@@ -17,7 +17,7 @@ export {
   type ProviderExecutorStats,
   type VerificationOutcomeLabel,
 } from './provider.js';
-export { createRegistryPool, type RegistryPool } from './registryPool.js';
+export { createRegistryPool, type PooledRegistry, type RegistryCacheCounts, type RegistryPool } from './registryPool.js';
 export { parseKey, KeyError, type ProviderKey } from './key.js';
 export { policyFor } from './policy.js';
 export { RegistrySignatureSource, resolveSubject, type RegistryLike, type ResolvedSubject } from './registrySource.js';

@@ -1,22 +1,45 @@
 /**
  * One oci Registry per distinct Store configuration, so that tag, referrer and content caches and keep-alive
  * connections survive configuration reloads that leave the Store unchanged. A changed Store gets a fresh Registry;
- * the least recently used ones beyond `max` are closed.
+ * the least recently used ones beyond `max` are closed, and their cache counts are folded into running totals then,
+ * so the pool's cache statistics cover every client it made while it holds at most `max` of them.
  */
 import type { Registry } from '../oci/index.js';
 import type { StoreConfig } from '../config/types.js';
 
-export interface RegistryPool {
-  registryFor(store: StoreConfig): Registry;
+/** What the pool needs of a registry client (a Registry; tests pass stand-ins). */
+export type PooledRegistry = Pick<Registry, 'stats' | 'close'>;
+
+export type RegistryCacheName = 'tags' | 'referrers' | 'content';
+export type RegistryCacheCounts = Readonly<Record<RegistryCacheName, { readonly hits: number; readonly misses: number }>>;
+
+export interface RegistryPool<R extends PooledRegistry = Registry> {
+  registryFor(store: StoreConfig): R;
+  /** Cache hits and misses of every client the pool made: the open ones plus the totals of those it closed. */
+  cacheStats(): RegistryCacheCounts;
+  /** Clients currently open (at most `max`). */
+  size(): number;
   close(): void;
 }
+
+const CACHES: readonly RegistryCacheName[] = ['tags', 'referrers', 'content'];
 
 function storeKey(store: StoreConfig): string {
   return JSON.stringify([store.cacheEnabled, store.ttlSeconds, [...store.plainHttpHosts].sort(), store.caBundle ?? '', store.dockerConfigPath ?? '', store.maxBlobBytes]);
 }
 
-export function createRegistryPool(factory: (store: StoreConfig) => Registry, max = 8): RegistryPool {
-  const pool = new Map<string, Registry>();
+export function createRegistryPool<R extends PooledRegistry = Registry>(factory: (store: StoreConfig) => R, max = 8): RegistryPool<R> {
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`registry pool size must be a positive integer, got ${String(max)}`);
+  const pool = new Map<string, R>();
+  const retired = { tags: { hits: 0, misses: 0 }, referrers: { hits: 0, misses: 0 }, content: { hits: 0, misses: 0 } };
+  const retire = (registry: R): void => {
+    const caches = registry.stats().caches;
+    for (const name of CACHES) {
+      retired[name].hits += caches[name].hits;
+      retired[name].misses += caches[name].misses;
+    }
+    registry.close();
+  };
   return {
     registryFor(store) {
       const key = storeKey(store);
@@ -28,14 +51,26 @@ export function createRegistryPool(factory: (store: StoreConfig) => Registry, ma
       }
       pool.set(key, registry);
       while (pool.size > max) {
-        const [oldestKey, oldest] = pool.entries().next().value as [string, Registry];
+        const [oldestKey, oldest] = pool.entries().next().value as [string, R];
         pool.delete(oldestKey);
-        oldest.close();
+        retire(oldest);
       }
       return registry;
     },
+    cacheStats() {
+      const out = { tags: { ...retired.tags }, referrers: { ...retired.referrers }, content: { ...retired.content } };
+      for (const registry of pool.values()) {
+        const caches = registry.stats().caches;
+        for (const name of CACHES) {
+          out[name].hits += caches[name].hits;
+          out[name].misses += caches[name].misses;
+        }
+      }
+      return out;
+    },
+    size: () => pool.size,
     close() {
-      for (const r of pool.values()) r.close();
+      for (const r of pool.values()) retire(r);
       pool.clear();
     },
   };

@@ -116,6 +116,9 @@ describe('cli/serve: flags, environment and the wired provider', function () {
         assert.equal(second.verifierReports[0]?.errorReason, 'UNTRUSTED_SIGNER');
         const metrics = await (await fetch(`${provider.server.metricsUrl}/metrics`)).text();
         assert.match(metrics, /signgate_registry_requests_total\{host="127.0.0.1:\d+",status="200"\}/);
+        // registry and verdict cache counts reach /metrics (the registry ones through the pool)
+        assert.match(metrics, /signgate_cache_misses_total\{cache="tags"\} [1-9]/);
+        assert.match(metrics, /signgate_cache_misses_total\{cache="verdict"\} [1-9]/);
       } finally {
         await provider.close();
       }
