@@ -99,6 +99,8 @@ describe('oci registry client: faults and auth (protocol-level test server)', ()
     const repo = registry.repository(`${server.host}/app:v1`);
     const err = await rejects(repo.resolve(), 'REGISTRY_TIMEOUT', /no answer within 150 ms/);
     assert.ok(isTransientOciError(err));
+    registry.close();
+    await server.stop();
     await setup({}, { timeouts: { requestMs: 5_000 } });
     server.fault = () => ({ kind: 'slow', delayMs: 2_000 });
     const started = performance.now();
