@@ -54,7 +54,7 @@ export const SERVE_FLAGS: readonly Flag[] = [
     fallback: 'none',
   },
   { name: 'verdict-cache-size', env: 'SIGNGATE_VERDICT_CACHE_SIZE', value: 'N', help: 'verdicts kept (0 disables)', fallback: '10000' },
-  { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict is reused', fallback: '60s' },
+  { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict (a pass, or a fail such as "no signatures found") is reused; a newly signed image is seen after at most the Store ttl + this', fallback: '60s' },
   { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
   { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
   { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: 'true|false', help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },

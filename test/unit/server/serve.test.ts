@@ -128,6 +128,18 @@ describe('cli/serve: flags, environment and the wired provider', function () {
     }
   });
 
+  it('--verdict-cache-ttl / SIGNGATE_VERDICT_CACHE_TTL set how long a decided verdict is reused (default 60s)', async function () {
+    const d = parseServeArgs([], {}, defaults);
+    const e = parseServeArgs([], { SIGNGATE_VERDICT_CACHE_TTL: '15s' }, defaults);
+    const f = parseServeArgs(['--verdict-cache-ttl', '500ms'], { SIGNGATE_VERDICT_CACHE_TTL: '15s' }, defaults);
+    assert.ok(d !== 'help' && e !== 'help' && f !== 'help');
+    assert.deepEqual([d.verdictCacheTtlMs, e.verdictCacheTtlMs, f.verdictCacheTtlMs], [60_000, 15_000, 500]);
+    assert.throws(() => parseServeArgs([], { SIGNGATE_VERDICT_CACHE_TTL: '1m' }, defaults), (x: unknown) => x instanceof UsageError && /--verdict-cache-ttl must be a duration/.test(x.message));
+    const out = sink();
+    await serveCommand(['--help'], { stdout: out.stream, stderr: sink().stream }, {});
+    assert.match(out.text(), /--verdict-cache-ttl DURATION +how long a decided verdict .* a newly signed image is seen after at most the Store ttl \+ this \(default: 60s\)/);
+  });
+
   it('--settings FILE (env SIGNGATE_SETTINGS) names the runtime settings file; --help explains it', async function () {
     const f = parseServeArgs(['--settings', '/etc/signgate/settings.yaml'], { SIGNGATE_SETTINGS: '/env.yaml' }, defaults);
     assert.ok(f !== 'help');

@@ -181,4 +181,28 @@ describe('verify/provider executor (protocol-level registry)', function () {
     const missing = await executor().mutate(`${server.host}/team/app:nope`, ctx());
     assert.ok('error' in missing && /could not resolve/.test(missing.error));
   });
+
+  it('caches "no signatures found" as decided; a freshly signed image shows at most Store ttl + verdict TTL later', async function () {
+    // signed from another client, as a CI pipeline would: the provider's registry client learns of it only through the registry
+    const signer = new Registry({ fetch: fetch as FetchLike, clock: t.clock, retry: { retries: 0 }, sleep: instantSleep });
+    const repo = signer.repository(`${server.host}/team/late`);
+    const image = await pushImage(repo, 'late');
+    const ex = executor({ cache: { ttlMs: 60_000 } }); // the default verdict TTL; the registry's tag/referrers TTL is 10 s
+    const key = `${server.host}/team/late@${image.digest}`;
+    const first = value(await ex.verify(key, ctx()));
+    assert.equal(first.isSuccess, false);
+    assert.match(first.verifierReports[0]?.message ?? '', /no signatures found/);
+    assert.equal(ex.stats().verdictCache.entries, 1, 'a permanent fail is a decided verdict and is cached');
+    await signImage(repo, image, pki);
+    signer.close();
+    // worst case: 9 s later a reload (new generation) decides again, from the referrer list cached at t0
+    t.advance(9_000);
+    const reloaded = makeConfig(config.generation + 1, config.cluster);
+    assert.equal(value(await ex.verify(key, ctx(reloaded))).isSuccess, false, 'the stale referrer list still has no signature');
+    t.advance(59_000); // t0 + 68 s: that fail is still within its 60 s verdict TTL
+    assert.equal(value(await ex.verify(key, ctx(reloaded))).isSuccess, false);
+    t.advance(1_500); // t0 + 69.5 s: past 9 s + 60 s, inside 10 s + 60 s
+    const signedNow = value(await ex.verify(key, ctx(reloaded)));
+    assert.equal(signedNow.isSuccess, true, JSON.stringify(signedNow.verifierReports[0]));
+  });
 });
