@@ -2,10 +2,12 @@
 import { formatResult, type BenchResult } from './measure.js';
 import { benchNotation } from './notation.js';
 import { benchProvider } from './provider.js';
+import { benchRegistry } from './registry.js';
 import { benchRego } from './rego.js';
 
 const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
   { name: 'notation', run: benchNotation },
+  { name: 'registry', run: benchRegistry },
   { name: 'provider', run: benchProvider },
   { name: 'rego', run: benchRego },
 ];

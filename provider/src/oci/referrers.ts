@@ -105,9 +105,22 @@ export async function listReferrers(repo: Repository, subject: Descriptor, artif
   const cached = caches.referrers.get(key);
   if (cached !== undefined) return cached;
   let list: readonly Descriptor[] | undefined;
-  if (referrersSupport.get(repo.registry) !== false) {
+  const supported = referrersSupport.get(repo.registry);
+  if (supported === undefined) {
+    // first contact: ask the API and the tag schema at once, so a registry without the API costs no extra wait
+    const fallback = byTagSchema(repo, subject, artifactType, signal).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
     list = await byApi(repo, subject, artifactType, signal);
-    if (!referrersSupport.has(repo.registry)) referrersSupport.set(repo.registry, list !== undefined);
+    referrersSupport.set(repo.registry, list !== undefined);
+    if (list === undefined) {
+      const answer = await fallback;
+      if ('error' in answer) throw answer.error;
+      list = answer.value;
+    }
+  } else if (supported) {
+    list = await byApi(repo, subject, artifactType, signal);
   }
   list ??= await byTagSchema(repo, subject, artifactType, signal);
   const frozen = Object.freeze([...list]);
