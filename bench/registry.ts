@@ -7,7 +7,7 @@
  * faster one can be the default (oci/README.md records the ratio). Goal: at most 1.3x the floor, and at most 4 round
  * trips per image (resolve + referrers + signature manifest + signature blob).
  */
-import { constants, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import crossFetch from 'cross-fetch';
 import { openTrustStore, parseTrustPolicyDocument } from '../provider/src/notation/index.js';
