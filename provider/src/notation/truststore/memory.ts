@@ -7,7 +7,8 @@
  */
 import { NotationError } from '../errors.js';
 import type { TrustStoreType } from '../types.js';
-import { isIssuedBy, parseCertificateFile, type Certificate } from '../x509/index.js';
+import { parseCertificateFile, type Certificate } from '../x509/index.js';
+import { checkStoreCertificate, checkStoreRef, storeInvalid } from './rules.js';
 import type { TrustStore } from './store.js';
 
 /** A certificate parsed and checked by `readTrustedCertificates`. */
@@ -26,15 +27,11 @@ export interface MemoryTrustStore extends TrustStore {
   readonly certificateCount: number;
 }
 
-const STORE_TYPES: readonly TrustStoreType[] = ['ca', 'signingAuthority', 'tsa'];
-const STORE_NAME = /^[a-zA-Z0-9_.-]+$/;
 /** Bounds: named stores per trust store, certificates per named store. */
 export const MAX_MEMORY_STORES = 256;
 export const MAX_MEMORY_STORE_CERTIFICATES = 4096;
 
-function invalid(ref: string, reason: string): NotationError {
-  return new NotationError('TRUST_STORE_INVALID', `trust store "${ref}" ${reason}`);
-}
+const invalid = storeInvalid;
 
 function requireCAOrSelfSigned(cert: Certificate, label: string): void {
   if (!cert.isCA && !cert.selfSigned) {
@@ -58,24 +55,15 @@ export function readTrustedCertificates(bytes: Uint8Array, label: string): Trust
 
 function checkEntry(entry: MemoryTrustStoreEntry): readonly Certificate[] {
   const ref = `${entry.type}:${entry.name}`;
-  if (!STORE_TYPES.includes(entry.type)) throw invalid(ref, `has unsupported type "${entry.type}"; use ca, signingAuthority or tsa`);
-  if (!STORE_NAME.test(entry.name) || entry.name === '.' || entry.name === '..') {
-    throw invalid(ref, 'has an invalid name; a store name matches [a-zA-Z0-9_.-]+ (and is not "." or "..")');
-  }
+  const bad = checkStoreRef(entry.type, entry.name);
+  if (bad) throw bad;
   if (entry.certificates.length > MAX_MEMORY_STORE_CERTIFICATES) {
     throw invalid(ref, `has ${entry.certificates.length} certificates, more than the limit of ${MAX_MEMORY_STORE_CERTIFICATES}`);
   }
   const seen = new Set<string>();
   const unique: Certificate[] = [];
   for (const cert of entry.certificates) {
-    requireCAOrSelfSigned(cert, `trust store "${ref}"`);
-    if (entry.type === 'tsa' && !isIssuedBy(cert, cert)) {
-      throw invalid(
-        ref,
-        `has certificate "${cert.subject}" that is not a root CA certificate (a self-signed CA); ` +
-          'tsa stores hold the root certificates of timestamping authorities',
-      );
-    }
+    checkStoreCertificate(cert, entry.type, ref);
     if (seen.has(cert.fingerprint256)) continue;
     seen.add(cert.fingerprint256);
     unique.push(cert);

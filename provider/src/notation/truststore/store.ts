@@ -9,39 +9,19 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotationError } from '../errors.js';
 import type { TrustStoreType } from '../types.js';
-import { isIssuedBy, parseCertificateFile, type Certificate } from '../x509/index.js';
+import { parseCertificateFile, type Certificate } from '../x509/index.js';
+import { checkStoreCertificate, checkStoreRef, storeInvalid } from './rules.js';
 
 export interface TrustStore {
   /** The certificates of named store `type:name`, in file-name order; cached for the store's life. */
   getCertificates(type: TrustStoreType, name: string): Promise<readonly Certificate[]>;
 }
 
-const STORE_TYPES: readonly string[] = ['ca', 'signingAuthority', 'tsa'];
-const STORE_NAME = /^[a-zA-Z0-9_.-]+$/;
 /** Bounds on one named store. */
 export const MAX_FILES_PER_STORE = 1000;
 export const MAX_STORE_FILE_BYTES = 1024 * 1024;
 
-function invalid(ref: string, reason: string, cause?: unknown): NotationError {
-  return new NotationError('TRUST_STORE_INVALID', `trust store "${ref}" ${reason}`, cause === undefined ? undefined : { cause });
-}
-
-function checkCertificate(cert: Certificate, type: TrustStoreType, ref: string, file: string): void {
-  if (!cert.isCA && !cert.selfSigned) {
-    throw invalid(
-      ref,
-      `has certificate "${cert.subject}" in file "${file}" that is neither a CA certificate nor self-signed; ` +
-        'a trust store holds root (or CA) certificates, or self-signed signing certificates',
-    );
-  }
-  if (type === 'tsa' && !isIssuedBy(cert, cert)) {
-    throw invalid(
-      ref,
-      `has certificate "${cert.subject}" in file "${file}" that is not a root CA certificate (a self-signed CA); ` +
-        'tsa stores hold the root certificates of timestamping authorities',
-    );
-  }
-}
+const invalid = storeInvalid;
 
 async function readStoreFile(dir: string, entry: Dirent, type: TrustStoreType, ref: string): Promise<Certificate[]> {
   const path = join(dir, entry.name);
@@ -60,7 +40,7 @@ async function readStoreFile(dir: string, entry: Dirent, type: TrustStoreType, r
     const reason = err instanceof Error ? err.message : String(err);
     throw invalid(ref, `has file "${entry.name}" that cannot be read as certificates: ${reason}`, err);
   }
-  for (const cert of certs) checkCertificate(cert, type, ref, entry.name);
+  for (const cert of certs) checkStoreCertificate(cert, type, ref, ` in file "${entry.name}"`);
   return certs;
 }
 
@@ -100,14 +80,8 @@ export function openTrustStore(root: string): TrustStore {
   const loaded = new Map<string, Promise<readonly Certificate[]>>();
   return {
     getCertificates(type, name) {
-      if (!STORE_TYPES.includes(type)) {
-        return Promise.reject(invalid(`${type}:${name}`, `has unsupported type "${type}"; use ca, signingAuthority or tsa`));
-      }
-      if (!STORE_NAME.test(name) || name === '.' || name === '..') {
-        return Promise.reject(
-          invalid(`${type}:${name}`, 'has an invalid name; a store name matches [a-zA-Z0-9_.-]+ (and is not "." or "..")'),
-        );
-      }
+      const bad = checkStoreRef(type, name);
+      if (bad) return Promise.reject(bad);
       const key = `${type}:${name}`;
       let pending = loaded.get(key);
       if (!pending) {
