@@ -11,7 +11,7 @@ import { main } from '../../provider/src/cli/main.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { freePort, registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
-import { TempDirs, pushImage } from '../unit/verify/fixtures.js';
+import { TempDirs, pushImage, signImage } from '../unit/verify/fixtures.js';
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -129,6 +129,49 @@ describe('signgate resolve / sign / verify against docker-registry', function ()
     const v = await cli('verify', ref('moving'), ...trust);
     assert.equal(v.code, 1, v.stdout);
     assert.match(v.stdout, /no signatures found/);
+  });
+
+  it('a tampered signature beside a good one: the good one verifies; alone it fails integrity', async () => {
+    const both = await pushImage(repo, 'two-signatures', 'two');
+    await signImage(repo, both, pki, { tamper: true });
+    await signImage(repo, both, pki);
+    const v = await cli('verify', ref('two-signatures'), ...trust, '--output', 'json');
+    assert.equal(v.code, 0, v.stdout);
+    const reports = (JSON.parse(v.stdout) as { verifierReports: { isSuccess: boolean; errorReason: string }[] }).verifierReports;
+    assert.ok(reports.some((r) => r.isSuccess));
+    const bad = await pushImage(repo, 'tampered', 'tampered');
+    await signImage(repo, bad, pki, { tamper: true });
+    const t = await cli('verify', ref('tampered'), ...trust);
+    assert.equal(t.code, 1);
+    assert.match(t.stdout, /integrity\s+enforce\s+FAILED/);
+  });
+
+  it('a signature made for another image does not verify this one (content descriptor mismatch)', async () => {
+    const victim = await pushImage(repo, 'victim', 'victim');
+    await signImage(repo, victim, pki, { payloadSubject: images.jws as Descriptor });
+    const v = await cli('verify', ref('victim'), ...trust);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /content descriptor mismatch/);
+  });
+
+  it('signs and verifies a multi-arch index at the index digest', async () => {
+    const amd = await pushImage(repo, 'arch-amd64', 'amd64');
+    const arm = await pushImage(repo, 'arch-arm64', 'arm64');
+    const index = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { ...amd, platform: { architecture: 'amd64', os: 'linux' } },
+        { ...arm, platform: { architecture: 'arm64', os: 'linux' } },
+      ].map(({ mediaType, digest, size, platform }) => ({ mediaType, digest, size, platform })),
+    };
+    const pushed = await repo.pushManifest(new TextEncoder().encode(JSON.stringify(index)), index.mediaType, { tag: 'multi' });
+    const s = await sign('multi');
+    assert.equal(s.stdout, `${registry?.host}/cli/app@${pushed.digest}\n`);
+    const v = await cli('verify', ref('multi'), ...trust);
+    assert.equal(v.code, 0, v.stdout);
+    // the platform manifests themselves carry no signature
+    assert.equal((await cli('verify', ref('arch-amd64'), ...trust)).code, 1);
   });
 
   it('verify exits 3 (could not decide) when the registry is down', async () => {
