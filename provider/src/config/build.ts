@@ -8,6 +8,7 @@ import type { IssueList } from './errors.js';
 import type { InputTracker } from './inputs.js';
 import type { ConfigResource } from './kinds.js';
 import { resolveKmp, type ResolvedKmp, type SecretResolver } from './kmp.js';
+import type { DockerConfigWriter } from './registryCredentials.js';
 import { buildPolicy, buildStore, DEFAULT_POLICY, DEFAULT_STORE } from './settings.js';
 import type { Config, PolicyConfig, ScopeConfig, StoreConfig, VerifierConfig } from './types.js';
 import { buildVerifier, type KmpLookup } from './verifiers.js';
@@ -17,6 +18,7 @@ export interface BuildContext {
   readonly tracker: InputTracker;
   readonly issues: IssueList;
   readonly resolveSecret?: SecretResolver;
+  readonly writeDockerConfig?: DockerConfigWriter;
 }
 
 type Of<K extends ConfigResource['kind']> = Extract<ConfigResource, { kind: K }>;
@@ -87,7 +89,7 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
   const clusterVerifiers = await buildVerifiers(cluster.verifiers, (name) => cluster.kmps.get(name), issues);
   const clusterStoreResource = single(cluster.stores, issues);
   const clusterPolicyResource = single(cluster.policies, issues);
-  const clusterStore = clusterStoreResource ? await buildStore(clusterStoreResource, tracker, issues) : DEFAULT_STORE;
+  const clusterStore = clusterStoreResource ? await buildStore(clusterStoreResource, tracker, issues, ctx) : DEFAULT_STORE;
   const clusterPolicy = clusterPolicyResource ? buildPolicy(clusterPolicyResource) : DEFAULT_POLICY;
 
   const namespaces = new Map<string, ScopeConfig>();
@@ -98,7 +100,7 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
     for (const v of await buildVerifiers(own.verifiers, lookup, issues)) merged.set(v.name, v);
     const storeResource = single(own.stores, issues);
     const policyResource = single(own.policies, issues);
-    const store = storeResource ? await buildStore(storeResource, tracker, issues) : clusterStore;
+    const store = storeResource ? await buildStore(storeResource, tracker, issues, ctx) : clusterStore;
     const policy = policyResource ? buildPolicy(policyResource) : clusterPolicy;
     if (merged.size > 0) namespaces.set(namespace, scope([...merged.values()], store, policy));
   }

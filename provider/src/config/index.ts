@@ -5,5 +5,6 @@ export { checkDocuments, loadConfigFromDocuments, loadConfigFromFiles, type Load
 export { watchConfigFiles, type FileConfigSource, type Timers, type WatchFolder, type WatchOptions } from './watch.js';
 export type { SourceDocument } from './sources.js';
 export type { SecretEntry, SecretReference, SecretResolver } from './kmp.js';
+export type { DockerConfigWriter } from './registryCredentials.js';
 export { API_VERSION, loadCrdCatalog, type CrdCatalog } from './crds.js';
 export { crdsDirectory, defaultConfigPath } from './paths.js';

@@ -42,8 +42,17 @@ export interface StoreSpec {
     readonly caFile?: string;
     readonly caBundle?: string;
     readonly dockerConfig?: string;
+    /** Ratify's ORAS-store shape; Secrets are read through a SecretResolver (Kubernetes only). */
+    readonly authProvider?: StoreAuthProvider;
     readonly maxBlobBytes?: number;
   };
+}
+
+export interface StoreAuthProvider {
+  readonly name: 'k8Secrets';
+  /** Ratify reads this ServiceAccount's imagePullSecrets; signgate rejects it (see checkStore). */
+  readonly serviceAccountName?: string;
+  readonly secrets: readonly { readonly secretName: string; readonly namespace?: string }[];
 }
 
 export interface PolicySpec {
@@ -187,12 +196,39 @@ function checkKmp(spec: KmpSpec, issues: IssueList, at: DocumentOrigin): boolean
   return ok;
 }
 
-function checkStore(spec: StoreSpec, issues: IssueList, at: DocumentOrigin): boolean {
-  if (spec.parameters?.caFile !== undefined && spec.parameters.caBundle !== undefined) {
+function checkStore(spec: StoreSpec, namespace: string | undefined, issues: IssueList, at: DocumentOrigin): boolean {
+  const p = spec.parameters ?? {};
+  let ok = true;
+  if (p.caFile !== undefined && p.caBundle !== undefined) {
+    ok = false;
     issues.add('CONFIG_INVALID', at, ['spec', 'parameters', 'caBundle'], 'cannot be combined with caFile; use one of them');
-    return false;
   }
-  return true;
+  const auth = p.authProvider;
+  if (auth === undefined) return ok;
+  const where = ['spec', 'parameters', 'authProvider'];
+  if (p.dockerConfig !== undefined) {
+    ok = false;
+    issues.add('CONFIG_INVALID', at, where, 'cannot be combined with dockerConfig; use one of them');
+  }
+  if (auth.serviceAccountName !== undefined) {
+    ok = false;
+    const reason =
+      "is not supported: Ratify also reads that ServiceAccount's imagePullSecrets, signgate reads only the Secrets listed " +
+      'in secrets (so RBAC can name each one); remove it and list those Secrets under secrets';
+    issues.add('CONFIG_INVALID', at, [...where, 'serviceAccountName'], reason);
+  }
+  for (const [i, ref] of auth.secrets.entries()) {
+    const path = [...where, 'secrets', i, 'namespace'];
+    if (namespace === undefined && ref.namespace === undefined) {
+      ok = false;
+      issues.add('CONFIG_INVALID', at, path, `is required on a cluster-wide Store: name the namespace of Secret "${ref.secretName}"`);
+    } else if (namespace !== undefined && ref.namespace !== undefined && ref.namespace !== namespace) {
+      ok = false;
+      const reason = `is ${ref.namespace}, but a NamespacedStore reads Secrets of its own namespace (${namespace}) only; copy the Secret there or use a cluster-wide Store`;
+      issues.add('CONFIG_INVALID', at, path, reason);
+    }
+  }
+  return ok;
 }
 
 /** Validated, typed resources of `documents`; every problem is added to `issues`. */
@@ -225,7 +261,8 @@ export function parseResources(documents: readonly SourceDocument[], catalog: Cr
     const kind = baseKindOf(schema.kind);
     const spec = value.spec as Record<string, unknown>;
     if (kind === 'KeyManagementProvider' && !checkKmp(spec as unknown as KmpSpec, issues, at)) continue;
-    if (kind === 'Store' && !checkStore(spec as unknown as StoreSpec, issues, at)) continue;
+    const own = schema.namespaced ? (metadata.namespace as string) : undefined;
+    if (kind === 'Store' && !checkStore(spec as unknown as StoreSpec, own, issues, at)) continue;
 
     const name = metadata.name as string;
     const namespace = schema.namespaced ? (metadata.namespace as string) : undefined;

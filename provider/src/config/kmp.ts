@@ -19,12 +19,14 @@ export interface SecretReference {
   readonly namespace: string;
   readonly name: string;
   readonly keys?: readonly string[];
+  /** The Secret must be of this type (e.g. kubernetes.io/dockerconfigjson); any type when absent. */
+  readonly type?: string;
 }
 export interface SecretEntry {
   readonly key: string;
   readonly bytes: Uint8Array;
 }
-/** Reads a Secret's certificate entries (the default keys: those ending in .crt or .pem). Throws when it cannot. */
+/** Reads a Secret's entries (`keys`, by default those ending in .crt or .pem), checking `type` if given. Throws when it cannot. */
 export type SecretResolver = (ref: SecretReference) => Promise<readonly SecretEntry[]>;
 
 export type KmpResource = Extract<ConfigResource, { kind: 'KeyManagementProvider' }>;

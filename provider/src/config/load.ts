@@ -7,6 +7,7 @@ import { loadCrdCatalog } from './crds.js';
 import { ConfigError, IssueList, type ConfigIssue } from './errors.js';
 import { InputTracker, type Stamps } from './inputs.js';
 import type { SecretResolver } from './kmp.js';
+import type { DockerConfigWriter } from './registryCredentials.js';
 import { parseResources } from './kinds.js';
 import { readConfigDocuments, type SourceDocument } from './sources.js';
 import type { Config } from './types.js';
@@ -16,8 +17,10 @@ export interface LoadOptions {
   readonly generation: number;
   /** Folder of the CRDs whose schemas validate the documents (default: the package's crds/). */
   readonly crdsDir?: string;
-  /** Reads Secrets for KeyManagementProviders of type secret (the Kubernetes source supplies it). */
+  /** Reads Secrets for KeyManagementProviders of type secret and Store authProvider (the Kubernetes source supplies it). */
   readonly resolveSecret?: SecretResolver;
+  /** Keeps a Docker config.json built from Secrets and returns its path (the Kubernetes source supplies it). */
+  readonly writeDockerConfig?: DockerConfigWriter;
 }
 
 /** One load attempt: the Config or the error, plus what was read (for the watcher). */
@@ -42,6 +45,7 @@ async function build(
     tracker,
     issues,
     ...(options.resolveSecret ? { resolveSecret: options.resolveSecret } : {}),
+    ...(options.writeDockerConfig ? { writeDockerConfig: options.writeDockerConfig } : {}),
   });
 }
 

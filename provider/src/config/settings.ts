@@ -1,12 +1,14 @@
 /**
  * Store and Policy resources -> StoreConfig and PolicyConfig, with their defaults (a scope without a Store or Policy
- * gets the defaults below). Registry CA material is checked to be certificates and normalized to PEM text.
+ * gets the defaults below). Registry CA material is checked to be certificates and normalized to PEM text. Registry
+ * credentials come from `dockerConfig` (a file) or `authProvider` (Secrets, see registryCredentials.ts).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { readTrustedCertificates, type TrustedCertificate } from '../notation/index.js';
 import type { IssueList } from './errors.js';
 import { InputTooLargeError, type InputTracker } from './inputs.js';
 import type { ConfigResource } from './kinds.js';
+import { dockerConfigFromAuthProvider, type CredentialSources } from './registryCredentials.js';
 import type { PolicyConfig, StoreConfig, VerificationPolicyMode } from './types.js';
 
 export const DEFAULT_TTL_SECONDS = 10;
@@ -87,11 +89,18 @@ async function caBundleOf(resource: StoreResource, tracker: InputTracker, issues
   }
 }
 
-export async function buildStore(resource: StoreResource, tracker: InputTracker, issues: IssueList): Promise<StoreConfig> {
+export async function buildStore(
+  resource: StoreResource,
+  tracker: InputTracker,
+  issues: IssueList,
+  credentials: CredentialSources = {},
+): Promise<StoreConfig> {
   const p = resource.spec.parameters ?? {};
   const caBundle = await caBundleOf(resource, tracker, issues);
   let dockerConfigPath: string | undefined;
-  if (p.dockerConfig !== undefined) {
+  if (p.authProvider !== undefined) {
+    dockerConfigPath = await dockerConfigFromAuthProvider(resource, issues, credentials);
+  } else if (p.dockerConfig !== undefined) {
     dockerConfigPath = absolute(resource, p.dockerConfig);
     const at = ['spec', 'parameters', 'dockerConfig'];
     if (dockerConfigPath === undefined) {

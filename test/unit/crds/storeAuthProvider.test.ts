@@ -13,9 +13,10 @@ const problems = async (doc: SourceDocument): Promise<[string, string, string][]
 
 describe('crds: Store spec.parameters.authProvider (Ratify k8Secrets shape)', () => {
   it('accepts {name: k8Secrets, secrets: [{secretName, namespace}]} on Store and NamespacedStore', async () => {
-    const secrets = [{ secretName: 'registry-pull', namespace: 'signgate-system' }, { secretName: 'mirror.pull' }];
-    assert.deepEqual(await problems(storeDoc({ authProvider: { name: 'k8Secrets', secrets: [secrets[0]] } })), []);
-    assert.deepEqual(await problems(storeDoc({ authProvider: { name: 'k8Secrets', secrets } }, 'NamespacedStore', 'team-a')), []);
+    const secrets = [{ secretName: 'registry-pull', namespace: 'signgate-system' }, { secretName: 'mirror.pull', namespace: 'mirrors' }];
+    assert.deepEqual(await problems(storeDoc({ authProvider: { name: 'k8Secrets', secrets } })), []);
+    const own = [{ secretName: 'registry-pull', namespace: 'team-a' }, { secretName: 'mirror.pull' }];
+    assert.deepEqual(await problems(storeDoc({ authProvider: { name: 'k8Secrets', secrets: own } }, 'NamespacedStore', 'team-a')), []);
   });
 
   it('rejects other auth providers, a missing or empty secrets list, bad names and unknown fields, naming the field', async () => {
