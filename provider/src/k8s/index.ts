@@ -4,5 +4,4 @@ export { KubeError, type KubeErrorCode } from './errors.js';
 export { startInformer, type Informer, type InformerOptions, type KubeObject } from './informer.js';
 export { watchKubernetesConfig, type KubernetesConfigSource, type KubernetesSourceOptions } from './source.js';
 export { DEFAULT_GATEKEEPER_CA_SECRET, watchGatekeeperCa, type GatekeeperCa, type GatekeeperCaOptions } from './gatekeeperCa.js';
-export { DOCKER_SECRETS_ANNOTATION } from './documents.js';
 export { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type SecretKeyRef } from './start.js';

@@ -1,7 +1,8 @@
 /**
  * Secrets the configuration refers to, each watched on its own (list + watch with `fieldSelector=metadata.name=...`,
  * so RBAC may name the Secret in `resourceNames`). KeyManagementProviders of type secret read certificates from them;
- * Stores read registry credentials from `kubernetes.io/dockerconfigjson` ones. A Secret that changes calls `onChange`.
+ * a Store's `authProvider` (k8Secrets) reads `.dockerconfigjson` of `kubernetes.io/dockerconfigjson` ones, both through
+ * the SecretResolver below. A Secret that changes calls `onChange`.
  */
 import type { SecretReference, SecretResolver } from '../config/index.js';
 import type { KubeClient } from './client.js';
@@ -113,13 +114,20 @@ const missing = (ref: { namespace: string; name: string }): KubeError =>
     `Secret ${ref.namespace}/${ref.name} does not exist (or signgate may not read it): create it, or grant signgate's ServiceAccount get/list/watch on it`,
   );
 
-/** The SecretResolver the config loader calls for KeyManagementProviders of type secret. */
+/**
+ * The SecretResolver the config loader calls (KeyManagementProviders of type secret, Store authProvider). Every Secret
+ * asked for is added to `used`: those stay watched, the others are dropped after the load.
+ */
 export function secretResolver(secrets: SecretWatch, used: Set<string>): SecretResolver {
   return async (ref: SecretReference) => {
     used.add(`${ref.namespace}/${ref.name}`);
     const secret = await secrets.get(ref.namespace, ref.name);
     if (!secret) throw missing(ref);
     const label = `Secret ${ref.namespace}/${ref.name}`;
+    if (ref.type !== undefined && secret.type !== ref.type) {
+      const how = ref.type === 'kubernetes.io/dockerconfigjson' ? ' (kubectl create secret docker-registry)' : '';
+      throw new KubeError('KUBE_SECRET', `${label} is of type ${String(secret.type ?? 'Opaque')}; it must be of type ${ref.type}${how}`);
+    }
     const data = secretData(secret, label);
     if (ref.keys !== undefined) {
       return ref.keys.map((key) => {
@@ -132,35 +140,4 @@ export function secretResolver(secrets: SecretWatch, used: Set<string>): SecretR
     if (entries.length === 0) throw new KubeError('KUBE_SECRET', `${label} has no key ending in .crt or .pem; name its keys in secretRef.keys`);
     return entries.map(([key, bytes]) => ({ key, bytes }));
   };
-}
-
-/**
- * The registry credentials of `kubernetes.io/dockerconfigjson` (or legacy `kubernetes.io/dockercfg`) Secrets, merged
- * into one Docker config.json document (`{"auths": {...}}`); a later Secret wins for the same registry.
- */
-export async function dockerConfigFromSecrets(secrets: SecretWatch, refs: readonly { namespace: string; name: string }[]): Promise<string> {
-  const auths: Record<string, unknown> = {};
-  for (const ref of refs) {
-    const secret = await secrets.get(ref.namespace, ref.name);
-    if (!secret) throw missing(ref);
-    const label = `Secret ${ref.namespace}/${ref.name}`;
-    const data = secretData(secret, label);
-    const json = data.get('.dockerconfigjson');
-    const legacy = data.get('.dockercfg');
-    if (secret.type !== 'kubernetes.io/dockerconfigjson' && secret.type !== 'kubernetes.io/dockercfg') {
-      throw new KubeError('KUBE_SECRET', `${label} is of type ${String(secret.type)}; registry credentials need type kubernetes.io/dockerconfigjson (kubectl create secret docker-registry)`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json ?? legacy ?? new Uint8Array()));
-    } catch (cause) {
-      throw new KubeError('KUBE_SECRET', `${label} key ${json ? '.dockerconfigjson' : '.dockercfg'} is not JSON`, { cause });
-    }
-    const map = json ? (parsed as Record<string, unknown> | null)?.auths : parsed;
-    if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-      throw new KubeError('KUBE_SECRET', `${label} holds no "auths" mapping of registry credentials`);
-    }
-    Object.assign(auths, map);
-  }
-  return JSON.stringify({ auths });
 }

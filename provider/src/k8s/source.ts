@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, formatIssue, loadConfigFromDocuments, type Config, type ConfigIssue, type ConfigSource } from '../config/index.js';
 import type { KubeClient } from './client.js';
-import { identity, keyOf, fingerprintOf, prepareDocuments, removeStaleFiles, resourceKey, type WatchedObject } from './documents.js';
+import { dockerConfigWriter, removeStaleFiles } from './credentialFiles.js';
+import { documentsOf, identity, keyOf, fingerprintOf, resourceKey, type WatchedObject } from './documents.js';
 import type { KubeError } from './errors.js';
 import { startInformer, type Backoff, type Informer, type Sleep } from './informer.js';
 import { collectionPath, WATCHED_KINDS } from './kinds.js';
@@ -21,7 +22,7 @@ export interface KubernetesSourceOptions {
   /** Generation of the first Config (default 1); each accepted change adds one. */
   readonly generation?: number;
   readonly crdsDir?: string;
-  /** Private folder for docker config files built from Secrets (default: a folder under the OS temp dir). */
+  /** Private folder for docker config files built from Secrets (Store authProvider; default: a folder under the OS temp dir). */
   readonly stateDir?: string;
   /** Quiet time after a change before loading (default 100 ms). */
   readonly debounceMs?: number;
@@ -81,17 +82,20 @@ export async function watchKubernetesConfig(options: KubernetesSourceOptions): P
   const objects = (): WatchedObject[] => informers.flatMap(({ kind, informer }) => informer.items().map((object) => ({ kind, object })));
 
   async function load(list: readonly WatchedObject[], fingerprint: string): Promise<boolean> {
-    const prepared = await prepareDocuments(list, secrets, stateDir);
-    const used = new Set(prepared.secrets);
+    const used = new Set<string>();
+    const files = new Set<string>();
     let config: Config | undefined;
-    let issues: ConfigIssue[] = [...prepared.issues];
+    let issues: ConfigIssue[] = [];
     try {
       const generation = current ? current.generation + 1 : (options.generation ?? 1);
-      const resolveSecret = secretResolver(secrets, used);
-      const built = await loadConfigFromDocuments(prepared.documents, { generation, resolveSecret, ...(options.crdsDir ? { crdsDir: options.crdsDir } : {}) });
-      if (issues.length === 0) config = built;
+      config = await loadConfigFromDocuments(documentsOf(list), {
+        generation,
+        resolveSecret: secretResolver(secrets, used),
+        writeDockerConfig: dockerConfigWriter(stateDir, files),
+        ...(options.crdsDir ? { crdsDir: options.crdsDir } : {}),
+      });
     } catch (err) {
-      issues = [...issues, ...(err instanceof ConfigError ? err.issues : [{ code: 'CONFIG_UNREADABLE' as const, file: 'kubernetes', path: '', reason: (err as Error).message }])];
+      issues = err instanceof ConfigError ? [...err.issues] : [{ code: 'CONFIG_UNREADABLE', file: 'kubernetes', path: '', reason: (err as Error).message }];
     }
     await secrets.retain(used);
     const byKey = new Map<string, ConfigIssue[]>();
@@ -110,7 +114,7 @@ export async function watchKubernetesConfig(options: KubernetesSourceOptions): P
     lastError = undefined;
     current = config;
     applied = new Map(list.map((w) => [keyOf(w), generationOf(w.object)]));
-    await removeStaleFiles(stateDir, prepared.files);
+    await removeStaleFiles(stateDir, files);
     for (const listener of [...listeners]) {
       try {
         listener(config);

@@ -56,8 +56,8 @@ export function verifier(name: string, kmp: string, extra: Record<string, unknow
   };
 }
 
-export function store(name: string, parameters: Record<string, unknown> = {}, annotations?: Record<string, string>): Record<string, unknown> {
-  return { apiVersion: API, kind: 'Store', metadata: { name, ...(annotations ? { annotations } : {}) }, spec: { type: 'oras', parameters: { cacheEnabled: true, ttl: 10, ...parameters } } };
+export function store(name: string, parameters: Record<string, unknown> = {}): Record<string, unknown> {
+  return { apiVersion: API, kind: 'Store', metadata: { name }, spec: { type: 'oras', parameters: { cacheEnabled: true, ttl: 10, ...parameters } } };
 }
 
 export function secret(namespace: string, name: string, data: Record<string, string | Uint8Array>, type = 'Opaque'): Record<string, unknown> {

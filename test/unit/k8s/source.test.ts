@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../provider/src/config/index.js';
-import { DOCKER_SECRETS_ANNOTATION, watchKubernetesConfig, type KubernetesConfigSource } from '../../../provider/src/k8s/index.js';
+import { watchKubernetesConfig, type KubernetesConfigSource } from '../../../provider/src/k8s/index.js';
 import type { KubeApiTestServer } from '../../support/kubeApiServer.js';
 import { createPki, type Pki } from '../../support/pki.js';
 import { API, clientFor, eventually, kmpInline, readyOf, secret, startApi, store, verifier } from './helpers.js';
@@ -134,23 +134,58 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     assert.match(String(ready.message), /^spec\.parameters\.secretRef: Secret ns\/nope does not exist .*grant signgate's ServiceAccount get\/list\/watch/);
   });
 
-  it('Store credentials come from kubernetes.io/dockerconfigjson Secrets named in an annotation', async () => {
-    const auths = { auths: { 'registry.example:5000': { auth: Buffer.from('u:p').toString('base64') } } };
-    server.apply(secret('signgate-system', 'pull', { '.dockerconfigjson': JSON.stringify(auths) }, 'kubernetes.io/dockerconfigjson'));
+  it('Store credentials come from the dockerconfigjson Secrets of spec.parameters.authProvider (k8Secrets), watched by name and re-read when rotated', async () => {
+    const auths = (user: string, host = 'registry.example:5000'): { auths: Record<string, { auth: string }> } => ({ auths: { [host]: { auth: Buffer.from(`${user}:p`).toString('base64') } } });
+    server.apply(secret('signgate-system', 'pull', { '.dockerconfigjson': JSON.stringify(auths('first')) }, 'kubernetes.io/dockerconfigjson'));
+    server.apply(secret('mirrors', 'mirror', { '.dockerconfigjson': JSON.stringify(auths('mirror', 'mirror.example')) }, 'kubernetes.io/dockerconfigjson'));
     server.apply(kmpInline('certs', pki.root.pem));
     server.apply(verifier('notation', 'certs'));
-    server.apply(store('oras', {}, { [DOCKER_SECRETS_ANNOTATION]: 'signgate-system/pull' }));
+    const secrets = [{ secretName: 'pull', namespace: 'signgate-system' }, { secretName: 'mirror', namespace: 'mirrors' }];
+    server.apply(store('oras', { authProvider: { name: 'k8Secrets', secrets } }));
     const s = await start();
     const path = s.current()?.cluster?.store.dockerConfigPath;
-    assert.ok(path?.startsWith(stateDir));
-    assert.deepEqual(JSON.parse(await readFile(path ?? '', 'utf8')), auths);
+    assert.ok(path !== undefined && path.startsWith(stateDir), String(path));
+    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { auths: { ...auths('first').auths, ...auths('mirror', 'mirror.example').auths } });
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    // each Secret is listed and watched by name only (RBAC resourceNames), never the namespace's whole collection
+    const secretRequests = server.requests.filter((r) => /^\/api\/v1\/namespaces\/[^/]+\/secrets$/.test(r.path));
+    assert.ok(secretRequests.length >= 2);
+    assert.ok(secretRequests.every((r) => r.query.fieldSelector === 'metadata.name=pull' || r.query.fieldSelector === 'metadata.name=mirror'));
+    assert.deepEqual(new Set(secretRequests.map((r) => r.path)), new Set(['/api/v1/namespaces/signgate-system/secrets', '/api/v1/namespaces/mirrors/secrets']));
+
+    // rotation: new credentials, a new content-named file; the old one is removed once the new config is in effect
+    server.apply(secret('signgate-system', 'pull', { '.dockerconfigjson': JSON.stringify(auths('rotated')) }, 'kubernetes.io/dockerconfigjson'));
+    const rotated = await eventually(() => {
+      const p = s.current()?.cluster?.store.dockerConfigPath;
+      return p !== undefined && p !== path ? p : undefined;
+    }, 'the rotated credentials');
+    assert.deepEqual(JSON.parse(await readFile(rotated, 'utf8')).auths['registry.example:5000'], auths('rotated').auths['registry.example:5000']);
+    await assert.rejects(access(path), { code: 'ENOENT' });
+
+    // a Secret of the wrong type: Ready=False on the Store, the last good credentials stay in effect
     server.apply(secret('signgate-system', 'pull', { token: 'x' }, 'Opaque'));
     const ready = await eventually(() => {
       const r = readyOf(server, 'Store', 'oras');
       return r?.status === 'False' ? r : undefined;
     }, 'Ready=False');
-    assert.match(String(ready.message), /docker-config-secrets.*type Opaque; registry credentials need type kubernetes.io\/dockerconfigjson/);
-    assert.equal(s.current()?.cluster?.store.dockerConfigPath, path);
+    assert.equal(ready.reason, 'Unreadable');
+    assert.equal(
+      ready.message,
+      'spec.parameters.authProvider.secrets[0]: Secret signgate-system/pull is of type Opaque; it must be of type kubernetes.io/dockerconfigjson (kubectl create secret docker-registry)',
+    );
+    assert.equal(s.current()?.cluster?.store.dockerConfigPath, rotated);
+  });
+
+  it('a Store that names a ServiceAccount in authProvider is Ready=False with the reason (signgate reads listed Secrets only)', async () => {
+    server.apply(kmpInline('certs', pki.root.pem));
+    server.apply(verifier('notation', 'certs'));
+    server.apply(store('oras', { authProvider: { name: 'k8Secrets', serviceAccountName: 'ratify-admin', secrets: [{ secretName: 'pull', namespace: 'ns' }] } }));
+    const s = await start();
+    assert.equal(s.current(), undefined);
+    const ready = await eventually(() => readyOf(server, 'Store', 'oras'), 'the Store status');
+    assert.equal(ready.reason, 'InvalidSpec');
+    assert.match(String(ready.message), /^spec\.parameters\.authProvider\.serviceAccountName: is not supported/);
+    assert.ok(!server.requests.some((r) => r.path.endsWith('/secrets')), 'no Secret is read for a rejected Store');
   });
 
   it('starts without blocking when the API server is unreachable, and says why', async () => {
