@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
+import { checkDocuments } from '../../../provider/src/config/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'signgate');
@@ -147,6 +148,50 @@ describe('charts/signgate (structural; no helm binary or cluster here)', () => {
     const clusterRole = docs.find((d) => d.kind === 'ClusterRole');
     assert.ok(clusterRole?.rules?.every((r) => !r.resources.includes('secrets')));
     for (const role of docs.filter((d) => d.kind === 'Role')) assert.ok(role.rules?.every((r) => r.resourceNames !== undefined));
+  });
+
+  it('the Store names the registry credential Secrets in spec.parameters.authProvider (k8Secrets), the same names RBAC lets signgate read', async () => {
+    const text = read('templates/config.yaml');
+    assert.ok(!templates.some((f) => read(join('templates', f)).includes('docker-config-secrets')), 'no template uses the old annotation');
+    const docs = parseAllDocuments(placeholders(text), { uniqueKeys: false }).map((d) => d.toJS() as { kind: string; metadata: Record<string, unknown>; spec: { parameters: Record<string, unknown> } });
+    const store = docs.find((d) => d.kind === 'Store');
+    assert.ok(store);
+    assert.equal(store.metadata.annotations, undefined);
+    const slot = { secretName: 'PLACEHOLDER', namespace: 'PLACEHOLDER' };
+    // one entry for the chart's own Secret (dockerConfigJson), one per existingSecrets element
+    assert.deepEqual(store.spec.parameters.authProvider, { name: 'k8Secrets', secrets: [slot, slot] });
+    assert.match(text, /- secretName: \{\{ include "signgate\.registrySecretName" \. \| quote \}\}\n\s+namespace: \{\{ \.Release\.Namespace \| quote \}\}/);
+    assert.match(text, /range \$c\.registryCredentials\.existingSecrets \}\}\n\s+- secretName: \{\{ \. \| quote \}\}\n\s+namespace: \{\{ \$\.Release\.Namespace \| quote \}\}/);
+    const helpers = read('templates/_helpers.tpl');
+    const readable = helpers.slice(helpers.indexOf('define "signgate.readableSecrets"'));
+    assert.match(readable, /include "signgate\.registrySecretName"/);
+    assert.match(readable, /range \.Values\.config\.registryCredentials\.existingSecrets/);
+    // the Store as rendered for release namespace signgate-system satisfies the Store CRD and signgate's checks
+    const rendered = {
+      apiVersion: 'config.signgate.dev/v1alpha1',
+      kind: 'Store',
+      metadata: { name: 'oras' },
+      spec: {
+        type: 'oras',
+        parameters: {
+          cacheEnabled: true,
+          ttl: 10,
+          plainHttp: [],
+          authProvider: { name: 'k8Secrets', secrets: [{ secretName: 'signgate-registry', namespace: 'signgate-system' }, { secretName: 'team-pull', namespace: 'signgate-system' }] },
+        },
+      },
+    };
+    assert.deepEqual(await checkDocuments([{ file: 'config.yaml', document: 3, value: rendered }]), []);
+    // values.schema.json only admits Secret names the CRD accepts
+    const validate = validator();
+    const withSecrets = (names: unknown[]): boolean => {
+      const copy = structuredClone(values) as { config: { registryCredentials: Record<string, unknown> } };
+      copy.config.registryCredentials.existingSecrets = names;
+      return validate(copy);
+    };
+    assert.equal(withSecrets(['team-pull', 'mirror.pull']), true);
+    assert.equal(withSecrets(['Team_Pull']), false);
+    assert.equal(withSecrets(['a', 'a']), false);
   });
 
   it("the chart's copies of crds/ and policies/ match their sources (node charts/signgate/sync.mjs)", async () => {
