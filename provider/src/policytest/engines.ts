@@ -2,7 +2,7 @@
  * Template engines. `builtin` compiles a template with signgate's Rego engine and checks Gatekeeper's rules for
  * template Rego (package, `violation` rule, only `data.inventory` / `data.lib` references, `lib.` packages for libs).
  */
-import { type Body, type Module, type Term, RegoError, RegoPolicy, type Value, RObject, RSet, toJSON } from '../rego/index.js';
+import { type Module, type Term, RegoError, RegoPolicy, type Value, RObject, RSet, toJSON, walkBody, walkTerm } from '../rego/index.js';
 import { PolicyTestError } from './errors.js';
 import { type ExternalDataHost, externalDataBuiltin } from './externalData.js';
 import type { TemplateInfo } from './template.js';
@@ -33,9 +33,9 @@ export function checkTemplateModules(t: TemplateInfo, modules: readonly Module[]
   for (const m of modules) {
     for (const imp of m.imports) checkRef(t, imp.path);
     for (const r of m.rules) {
-      [...r.head.ref, r.head.key, r.head.value, ...(r.head.args ?? [])].forEach((x) => x && walkTerm(x, (y) => checkRef(t, y)));
-      for (const b of [r.body, ...r.elses.map((e) => e.body)]) walkBody(b, (y) => checkRef(t, y));
-      r.elses.forEach((e) => e.value && walkTerm(e.value, (y) => checkRef(t, y)));
+      [...r.head.ref, r.head.key, r.head.value, ...(r.head.args ?? [])].forEach((x) => x && walkTerm(x, (y) => checkRef(t, y), true));
+      for (const b of [r.body, ...r.elses.map((e) => e.body)]) walkBody(b, (y) => checkRef(t, y), true);
+      r.elses.forEach((e) => e.value && walkTerm(e.value, (y) => checkRef(t, y), true));
     }
   }
   return main.pkg as string[];
@@ -49,31 +49,6 @@ function checkRef(t: TemplateInfo, x: Term): void {
   if (name !== 'inventory' && name !== 'lib') invalid(t, `only data.inventory and data.lib may be referenced, found data${name !== undefined ? '.' + String(name) : ''}`);
 }
 
-function walkBody(b: Body, f: (t: Term) => void): void {
-  for (const e of b) {
-    for (const w of e.withs) { walkTerm(w.target, f); walkTerm(w.value, f); }
-    switch (e.kind) {
-      case 'term': walkTerm(e.term, f); break;
-      case 'unify': case 'assign': walkTerm(e.left, f); walkTerm(e.right, f); break;
-      case 'somein': walkTerm(e.domain, f); walkTerm(e.value, f); if (e.key) walkTerm(e.key, f); break;
-      case 'every': walkTerm(e.domain, f); walkBody(e.body, f); break;
-      case 'somedecl': break;
-    }
-  }
-}
-
-function walkTerm(t: Term, f: (t: Term) => void): void {
-  f(t);
-  switch (t.type) {
-    case 'ref': if (t.head.type !== 'var') walkTerm(t.head, f); t.path.forEach((p) => walkTerm(p, f)); break;
-    case 'array': case 'set': t.items.forEach((i) => walkTerm(i, f)); break;
-    case 'object': t.items.forEach(([k, v]) => { walkTerm(k, f); walkTerm(v, f); }); break;
-    case 'call': t.args.forEach((a) => walkTerm(a, f)); break;
-    case 'arraycomp': case 'setcomp': walkTerm(t.term, f); walkBody(t.body, f); break;
-    case 'objectcomp': walkTerm(t.key, f); walkTerm(t.value, f); walkBody(t.body, f); break;
-    default: break;
-  }
-}
 
 /** Turns the `violation` set into messages; Gatekeeper requires a string `msg` in each. */
 export function toViolations(v: Value | undefined, t: TemplateInfo): Violation[] {

@@ -6,3 +6,4 @@ export { type Builtin, type BuiltinContext, defaultBuiltins } from './builtins/i
 export { runConformance, summarize, type CaseOutcome, type ConformanceSummary } from './conformance.js';
 export type { Body, Expr, Module, Rule, Term } from './ast.js';
 export { relaxQuotedIndent } from './yamlCompat.js';
+export { walkBody, walkTerm } from './walk.js';

@@ -4,34 +4,9 @@
  * every rule below that point, as in OPA.
  */
 import { RegoError } from './errors.js';
-import type { Body, Term } from './ast.js';
+import type { Term } from './ast.js';
 import type { CompiledRule, RuleNode } from './compiledTypes.js';
-
-function walkTerm(t: Term, f: (t: Term) => void): void {
-  f(t);
-  switch (t.type) {
-    case 'ref': if (t.head.type !== 'var') walkTerm(t.head, f); t.path.forEach((p) => walkTerm(p, f)); break;
-    case 'array': case 'set': t.items.forEach((x) => walkTerm(x, f)); break;
-    case 'object': t.items.forEach(([k, v]) => { walkTerm(k, f); walkTerm(v, f); }); break;
-    case 'call': t.args.forEach((a) => walkTerm(a, f)); break;
-    case 'arraycomp': case 'setcomp': walkTerm(t.term, f); walkBody(t.body, f); break;
-    case 'objectcomp': walkTerm(t.key, f); walkTerm(t.value, f); walkBody(t.body, f); break;
-    default: break;
-  }
-}
-
-function walkBody(b: Body, f: (t: Term) => void): void {
-  for (const e of b) {
-    for (const w of e.withs) walkTerm(w.value, f);
-    switch (e.kind) {
-      case 'term': walkTerm(e.term, f); break;
-      case 'unify': case 'assign': walkTerm(e.left, f); walkTerm(e.right, f); break;
-      case 'somein': walkTerm(e.domain, f); walkTerm(e.value, f); if (e.key) walkTerm(e.key, f); break;
-      case 'every': walkTerm(e.domain, f); walkBody(e.body, f); break;
-      case 'somedecl': break;
-    }
-  }
-}
+import { walkBody, walkTerm } from './walk.js';
 
 function allRuleNodes(n: RuleNode, out: RuleNode[] = []): RuleNode[] {
   if (n.rules.length > 0 || n.funcs.length > 0) out.push(n);
