@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
 import type { ConfigSource } from '../config/types.js';
-import type { ItemResult, ProviderExecutor, Verdict } from '../verify/index.js';
+import { verdictJson, type ItemResult, type ProviderExecutor, type Verdict } from '../verify/index.js';
 import { settleWithin, timedOutMessage, TIMED_OUT } from './deadline.js';
 import { ServerError } from './errors.js';
 import type { ProviderMetrics, Route } from './metrics.js';
@@ -47,6 +47,16 @@ interface State {
 
 function providerResponse(apiVersion: string, idempotent: boolean, items: readonly Item[], systemError?: string): unknown {
   return { apiVersion, kind: 'ProviderResponse', response: { idempotent, items, ...(systemError !== undefined ? { systemError } : {}) } };
+}
+
+function itemJson(item: Item): string {
+  if (item.value === undefined || typeof item.value === 'string') return JSON.stringify(item);
+  return `{"key":${JSON.stringify(item.key)},"value":${verdictJson(item.value)}}`;
+}
+
+/** JSON.stringify(providerResponse(apiVersion, idempotent, items)), with cached verdicts' JSON reused (verdictJson). */
+function providerResponseJson(apiVersion: string, idempotent: boolean, items: readonly Item[]): string {
+  return `{"apiVersion":${JSON.stringify(apiVersion)},"kind":"ProviderResponse","response":{"idempotent":${String(idempotent)},"items":[${items.map(itemJson).join(',')}]}}`;
 }
 
 export function createApp(options: AppOptions): Koa<State> {
@@ -93,7 +103,8 @@ export function createApp(options: AppOptions): Koa<State> {
       metrics?.item(route, 'value', typeof r.value === 'string' || r.value.isSuccess ? 'pass' : 'fail');
       return { key, value: r.value };
     });
-    ctx.body = providerResponse(request.apiVersion, route === 'mutate', items);
+    ctx.type = 'json';
+    ctx.body = providerResponseJson(request.apiVersion, route === 'mutate', items);
     const seconds = (performance.now() - started) / 1000;
     metrics?.observeRequest(route, seconds);
     log.info({ keys: items.length, errors, timeouts, ms: Math.round(seconds * 1000), generation: config?.generation }, `${route} answered`);

@@ -7,6 +7,7 @@ export {
   type VerifyArtifactInput,
 } from './executor.js';
 export { toVerdict, type Verdict, type VerdictContext, type VerifierReport } from './verdict.js';
+export { stampVerdict, verdictJson } from './verdictJson.js';
 export {
   createProviderExecutor,
   type ExecutorEvents,

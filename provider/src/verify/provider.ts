@@ -11,6 +11,7 @@ import { resolveSubject } from './registrySource.js';
 import { missingCertificates, verifySubject } from './subject.js';
 import { InFlight, VerdictCache, verdictKey, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
 import type { Verdict } from './verdict.js';
+import { stampVerdict } from './verdictJson.js';
 
 export type ItemResult<T> = { readonly value: T } | { readonly error: string };
 
@@ -89,7 +90,18 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
   const maxInFlight = options.maxInFlight ?? 10_000;
   const events = options.events ?? {};
   const busy = (): boolean => byReference.size + mutations.size >= maxInFlight;
-  const stamp = (v: Verdict, traceID: string): Verdict => (v.traceID === traceID ? v : { ...v, traceID });
+  const stamp = stampVerdict;
+  // Keys started in the same turn (a request's keys) share one work timeout: one timer instead of one per key.
+  let turnSignal: AbortSignal | undefined;
+  const workSignal = (): AbortSignal => {
+    if (turnSignal === undefined) {
+      turnSignal = AbortSignal.timeout(workTimeoutMs);
+      queueMicrotask(() => {
+        turnSignal = undefined;
+      });
+    }
+    return turnSignal;
+  };
 
   const cached = (key: string): Verdict | undefined => {
     const hit = cache.get(key);
@@ -98,7 +110,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
   };
 
   async function work(s: Scoped, traceID: string): Promise<Verdict> {
-    const signal = AbortSignal.timeout(workTimeoutMs);
+    const signal = workSignal();
     const registry = options.registryFor(s.scope.store);
     const resolved = await resolveSubject(registry, s.key.reference, signal);
     const ck = verdictKey(s.scopeName, resolved.subjectReference, s.generation);
@@ -158,7 +170,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(ref)}`;
         const digest = await mutations.run(inflightKey, async () => {
           const registry = options.registryFor(s.scope.store);
-          return (await resolveSubject(registry, ref, AbortSignal.timeout(workTimeoutMs))).subject.digest;
+          return (await resolveSubject(registry, ref, workSignal())).subject.digest;
         });
         return { value: formatReference({ ...keep, ...(options.dropTag ? {} : { tag: ref.tag ?? 'latest' }), digest }) };
       } catch (error) {

@@ -60,6 +60,8 @@ describe('server/app: the external data contract', function () {
       const trace = res.headers['x-trace-id'];
       assert.ok(body.response.items.every((i) => i.value.traceID === trace), 'every verdict carries the request trace id');
       assert.equal(executor.seen[0]?.ctx.config?.generation, 7);
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(res.text, JSON.stringify(body), 'the body is plain JSON.stringify output');
     });
   }
 
