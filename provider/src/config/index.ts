@@ -8,3 +8,4 @@ export type { SecretEntry, SecretReference, SecretResolver } from './kmp.js';
 export type { DockerConfigWriter } from './registryCredentials.js';
 export { API_VERSION, loadCrdCatalog, type CrdCatalog } from './crds.js';
 export { crdsDirectory, defaultConfigPath } from './paths.js';
+export { serialRunner, type SerialRunner } from './serialRunner.js';

@@ -10,6 +10,7 @@ import type { ConfigError } from './errors.js';
 import { stampsChanged, type Stamps } from './inputs.js';
 import { attemptLoadFromFiles, type LoadOptions } from './load.js';
 import type { Config, ConfigSource } from './types.js';
+import { serialRunner } from './serialRunner.js';
 
 export interface Watcher {
   close(): void;
@@ -98,8 +99,6 @@ export async function watchConfigFiles(paths: readonly string[], options: WatchO
   let lastError: string | undefined;
   let stamps: Stamps = new Map();
   let closed = false;
-  let running: Promise<boolean> | undefined;
-  let again = false;
   let debounce: unknown;
   const listeners = new Set<(config: Config) => void>();
   const watchers = new Map<string, Watcher>();
@@ -157,27 +156,12 @@ export async function watchConfigFiles(paths: readonly string[], options: WatchO
   };
 
   /** One load at a time; a request during a load runs once more after it. */
-  const reload = (): Promise<boolean> => {
-    if (closed) return Promise.resolve(false);
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let changed = false;
-      do {
-        again = false;
-        changed = (await loadOnce()) || changed;
-      } while (again && !closed);
-      running = undefined;
-      return changed;
-    })();
-    return running;
-  };
+  const runner = serialRunner(loadOnce, () => closed);
+  const reload = (): Promise<boolean> => runner.run();
 
   let polling = false;
   const check = (): void => {
-    if (closed || polling || running) return;
+    if (closed || polling || runner.busy()) return;
     polling = true;
     void stampsChanged(stamps)
       .then((changed) => (changed ? reload() : false))
@@ -205,7 +189,7 @@ export async function watchConfigFiles(paths: readonly string[], options: WatchO
       for (const w of watchers.values()) w.close();
       watchers.clear();
       listeners.clear();
-      await running;
+      await runner.settled();
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, formatIssue, loadConfigFromDocuments, type Config, type ConfigIssue, type ConfigSource } from '../config/index.js';
+import { ConfigError, formatIssue, loadConfigFromDocuments, serialRunner, type Config, type ConfigIssue, type ConfigSource } from '../config/index.js';
 import type { KubeClient } from './client.js';
 import { dockerConfigWriter, removeStaleFiles } from './credentialFiles.js';
 import { documentsOf, identity, keyOf, fingerprintOf, resourceKey, type WatchedObject } from './documents.js';
@@ -60,8 +60,6 @@ export async function watchKubernetesConfig(options: KubernetesSourceOptions): P
   let last: Attempt | undefined;
   let closed = false;
   let debounce: NodeJS.Timeout | undefined;
-  let running: Promise<boolean> | undefined;
-  let again = false;
   /** The metadata.generation of each resource in the Config now served. */
   let applied = new Map<string, number>();
   const listeners = new Set<(config: Config) => void>();
@@ -183,28 +181,16 @@ export async function watchKubernetesConfig(options: KubernetesSourceOptions): P
     return changed;
   }
 
-  function rebuild(): Promise<boolean> {
-    if (closed) return Promise.resolve(false);
-    if (running) {
-      again = true;
-      return running;
+  /** One rebuild at a time; a change during a rebuild runs it once more. A failed rebuild is reported, never thrown. */
+  const runner = serialRunner(async () => {
+    try {
+      return await rebuildOnce();
+    } catch (err) {
+      report(err as Error);
+      return false;
     }
-    running = (async () => {
-      let changed = false;
-      try {
-        do {
-          again = false;
-          changed = (await rebuildOnce()) || changed;
-        } while (again && !closed);
-      } catch (err) {
-        report(err as Error);
-      } finally {
-        running = undefined;
-      }
-      return changed;
-    })();
-    return running;
-  }
+  }, () => closed);
+  const rebuild = (): Promise<boolean> => runner.run();
 
   const initialMs = options.initialSyncMs ?? 10_000;
   await Promise.all(informers.map(({ informer }) => informer.waitForSync(initialMs)));
@@ -224,7 +210,7 @@ export async function watchKubernetesConfig(options: KubernetesSourceOptions): P
       clearTimeout(debounce);
       listeners.clear();
       await Promise.all([...informers.map(({ informer }) => informer.close()), secrets.close()]);
-      await running;
+      await runner.settled();
     },
   };
 }
