@@ -3,7 +3,7 @@ import type { TrustPolicyStatement } from '../trustpolicy/index.js';
 import type { TrustStore } from '../truststore/index.js';
 import { verifyTimestampToken } from '../timestamp/index.js';
 import type { SignerInfo } from '../types.js';
-import type { Certificate } from '../x509/index.js';
+import { checkValidityAt, type Certificate } from '../x509/index.js';
 import { loadStoreCertificates } from './authenticity.js';
 
 const iso = (d: Date): string => d.toISOString();
@@ -15,25 +15,6 @@ export function verifyExpiry(signerInfo: SignerInfo, now: Date): void {
       'SIGNATURE_EXPIRED',
       `digital signature has expired on ${iso(signerInfo.expiry)} (verification time ${iso(now)}); sign the artifact again`,
     );
-  }
-}
-
-function requireValidAt(chain: readonly Certificate[], at: Date): void {
-  for (const cert of chain) {
-    if (at < cert.notBefore) {
-      throw new NotationError(
-        'CERTIFICATE_NOT_VALID_AT_TIME',
-        `verification time ${iso(at)} is before certificate "${cert.subject}" validity period; it is valid from ` +
-          `${iso(cert.notBefore)}`,
-      );
-    }
-    if (at > cert.notAfter) {
-      throw new NotationError(
-        'CERTIFICATE_NOT_VALID_AT_TIME',
-        `verification time ${iso(at)} is after certificate "${cert.subject}" validity period; it expired at ` +
-          `${iso(cert.notAfter)}. Re-sign with a valid certificate, or timestamp signatures (tsa store) so they outlive it`,
-      );
-    }
   }
 }
 
@@ -53,15 +34,7 @@ export async function verifyAuthenticTimestamp(
   if (signerInfo.signingScheme === 'notary.x509.signingAuthority') {
     const at = signerInfo.authenticSigningTime;
     if (!at) throw new NotationError('SIGNED_ATTRIBUTE_INVALID', 'the signature has no authentic signing time');
-    for (const cert of chain) {
-      if (at < cert.notBefore || at > cert.notAfter) {
-        throw new NotationError(
-          'CERTIFICATE_NOT_VALID_AT_TIME',
-          `certificate "${cert.subject}" was not valid when the digital signature was produced at ${iso(at)} ` +
-            `(valid ${iso(cert.notBefore)} to ${iso(cert.notAfter)})`,
-        );
-      }
-    }
+    checkValidityAt(chain, at, 'the authentic signing time (when the digital signature was produced)');
     return undefined;
   }
   const hasTsaStore = statement.trustStores.some((s) => s.type === 'tsa');
@@ -69,7 +42,7 @@ export async function verifyAuthenticTimestamp(
   const perform =
     hasTsaStore && (statement.signatureVerification.verifyTimestamp === 'always' || expired);
   if (!perform) {
-    requireValidAt(chain, now);
+    checkValidityAt(chain, now, 'verification time');
     return hasTsaStore ? 'timestamp not verified: verifyTimestamp is afterCertExpiry and no certificate has expired' : undefined;
   }
   const token = signerInfo.unsignedAttributes.timestampSignature;
