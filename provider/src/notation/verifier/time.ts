@@ -1,7 +1,7 @@
 import { NotationError } from '../errors.js';
 import type { TrustPolicyStatement } from '../trustpolicy/index.js';
 import type { TrustStore } from '../truststore/index.js';
-import { verifyTimestampToken } from '../timestamp/index.js';
+import { timestampWindow, verifyTimestampToken } from '../timestamp/index.js';
 import type { SignerInfo } from '../types.js';
 import { checkValidityAt, type Certificate } from '../x509/index.js';
 import { loadStoreCertificates } from './authenticity.js';
@@ -56,8 +56,7 @@ export async function verifyAuthenticTimestamp(
   }
   const roots = await loadStoreCertificates(statement, trustStore, 'tsa');
   const ts = verifyTimestampToken(token, signerInfo.signature, roots);
-  const from = new Date(ts.genTime.getTime() - ts.accuracyMs);
-  const to = new Date(ts.genTime.getTime() + ts.accuracyMs);
+  const { lowerLimit: from, upperLimit: to } = timestampWindow(ts);
   for (const cert of chain) {
     if (from < cert.notBefore) {
       throw new NotationError(
