@@ -113,7 +113,9 @@ function x509Identities(statement: TrustPolicyStatement): readonly ParsedIdentit
 
 /**
  * The trusted identity of `statement` that the leaf certificate's subject satisfies: `*`, or the first
- * `x509.subject:` identity whose every attribute the subject contains with an equal value. `undefined` when none.
+ * `x509.subject:` identity whose every attribute the subject contains with an equal value. `undefined` when none,
+ * and always (short of `*`) for a subject that repeats an attribute type: notation parses the leaf subject with the
+ * identity rules and refuses duplicates, so `O=Evil, O=Good` never satisfies `O=Good`.
  */
 export function matchTrustedIdentity(
   statement: TrustPolicyStatement,
@@ -121,6 +123,7 @@ export function matchTrustedIdentity(
 ): string | undefined {
   if (statement.trustedIdentities.includes(WILDCARD)) return WILDCARD;
   const subject = leafSubject.map((a) => ({ type: normalizeAttributeType(a.type), value: a.value }));
+  if (new Set(subject.map((a) => a.type)).size !== subject.length) return undefined;
   for (const identity of x509Identities(statement)) {
     let all = true;
     for (const [type, value] of identity.attributes) {

@@ -56,8 +56,11 @@ export async function verifyAuthenticity(
 export function verifyTrustedIdentity(leaf: Certificate, statement: TrustPolicyStatement): string {
   const matched = matchTrustedIdentity(statement, leaf.subjectAttributes);
   if (matched === undefined) {
+    const types = leaf.subjectAttributes.map((a) => a.type);
+    const repeated = types.find((t, i) => types.indexOf(t) !== i);
     throw new NotationError(
       'UNTRUSTED_IDENTITY',
+      (repeated !== undefined ? `signing certificate subject repeats the attribute ${repeated}, which never matches an x509.subject identity; ` : '') +
       `signing certificate "${leaf.subject}" does not match the X.509 trusted identities ` +
         `[${statement.trustedIdentities.join('; ')}] defined in the trust policy statement "${statement.name}"; ` +
         'add its subject to trustedIdentities if this signer is trusted',

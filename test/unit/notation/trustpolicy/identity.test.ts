@@ -125,7 +125,18 @@ describe('notation/trustpolicy: trusted identities', () => {
 
     it('compares unescaped values', () => {
       const id = 'x509.subject: C=US, ST=WA, O=Acme\\, Inc.';
-      assert.equal(matchTrustedIdentity(withIdentities([id]), [...LEAF, { type: 'O', value: 'Acme, Inc.' }]), id);
+      const subject = LEAF.map((a) => (a.type === 'O' ? { type: 'O', value: 'Acme, Inc.' } : a));
+      assert.equal(matchTrustedIdentity(withIdentities([id]), subject), id);
+    });
+
+    it('never matches a leaf subject that repeats an attribute type (notation refuses such subjects)', () => {
+      // A CA-issued subject with O=Evil and O=Notary must not satisfy "O=Notary": notation parses the leaf subject
+      // with the identity rules and fails on the duplicate, so the signer is untrusted.
+      const id = 'x509.subject: C=US, ST=WA, O=Notary';
+      assert.equal(matchTrustedIdentity(withIdentities([id]), [{ type: 'O', value: 'Evil' }, ...LEAF]), undefined);
+      assert.equal(matchTrustedIdentity(withIdentities([id]), [...LEAF, { type: 'OU', value: 'Other' }]), undefined);
+      assert.equal(matchTrustedIdentity(withIdentities([id]), [...LEAF, { type: 'stateOrProvinceName', value: 'WA' }]), undefined);
+      assert.equal(matchTrustedIdentity(withIdentities(['*']), [{ type: 'O', value: 'Evil' }, ...LEAF]), '*');
     });
 
     it('ignores identities with other prefixes', () => {
