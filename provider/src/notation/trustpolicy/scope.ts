@@ -101,9 +101,16 @@ function artifactRepository(reference: string): string {
   return repository;
 }
 
+/** `host[:port]/path` with the host lower-cased. */
+function foldHost(repository: string): string {
+  const slash = repository.indexOf('/');
+  return slash < 0 ? repository : repository.slice(0, slash).toLowerCase() + repository.slice(slash);
+}
+
 /**
- * The statement that applies to an artifact: the one whose registryScopes contain the artifact's repository,
- * else the global (`*`) one. `doc` must come from `parseTrustPolicyDocument`.
+ * The statement that applies to an artifact: the one whose registryScopes contain the artifact's repository (the
+ * registry host compared case-insensitively when no scope matches exactly), else the global (`*`) one. `doc` must
+ * come from `parseTrustPolicyDocument`.
  */
 export function selectStatement(doc: TrustPolicyDocument, artifactReference: string): TrustPolicyStatement {
   if (typeof artifactReference !== 'string' || artifactReference.length > LIMITS.artifactReferenceLength) {
@@ -115,6 +122,12 @@ export function selectStatement(doc: TrustPolicyDocument, artifactReference: str
     if (statement.registryScopes.includes(repository)) return statement;
     if (statement.registryScopes.includes(WILDCARD)) global ??= statement;
   }
+  // The registry host is a DNS name: `REGISTRY.io/app` pulls what `registry.io/app` names, so a host written in
+  // another case must not escape that repository's statement (notation compares exactly; its caller picks the
+  // reference, an admission request's author picks ours).
+  const folded = foldHost(repository);
+  const sameHost = doc.trustPolicies.find((s) => s.registryScopes.some((scope) => scope !== WILDCARD && foldHost(scope) === folded));
+  if (sameHost !== undefined) return sameHost;
   if (global !== undefined) return global;
   throw notApplicable(
     `artifact ${quote(artifactReference)} has no applicable oci trust policy statement: no statement lists ` +

@@ -100,6 +100,16 @@ describe('notation/trustpolicy: registry scopes and statement selection', () => 
       assert.equal(selectStatement(exactOnly, 'registry.io/other').name, 'exact');
     });
 
+    it('matches a registry host written in another case (DNS names are case-insensitive): no escape to "*"', () => {
+      // An admission key "REGISTRY.IO/other" pulls from registry.io; it must not dodge the statement for registry.io/other.
+      assert.equal(selectStatement(both, `REGISTRY.IO/other@${DIGEST}`).name, 'exact');
+      assert.equal(selectStatement(exactOnly, 'LocalHost:5000/test-repo9:v1').name, 'exact');
+      const upperScope = parseTrustPolicyDocument(documentOf(global, statement({ name: 'upper', registryScopes: ['Registry.IO/app'] })));
+      assert.equal(selectStatement(upperScope, `registry.io/app@${DIGEST}`).name, 'upper');
+      // the repository path stays case-sensitive (references require it lower-case anyway)
+      assert.equal(selectStatement(both, `registry.io/other2@${DIGEST}`).name, 'global');
+    });
+
     it('fails with TRUST_POLICY_NOT_APPLICABLE when nothing applies, saying how to fix it', () => {
       const ref = `localhost:5000/unknown@${DIGEST}`;
       expectNotationError(
