@@ -117,6 +117,14 @@ describe('SignGateVerification template (Rego, Gatekeeper-shaped external_data)'
     assert.deepEqual(evaluator(answer).violations({ review: podReview(spec), parameters: { onProviderError: 'allow' } }), []);
   });
 
+  it('denies an image whose answer is a bare [key] without a value or error (fail closed)', () => {
+    const answer = (keys: readonly string[]): Answer => ({
+      responses: keys.map((k) => (k.endsWith('app:1.0') ? [k, signed] : [k])),
+    });
+    const deny = evaluator(answer).violations({ review: podReview(spec), parameters: {} });
+    assert.deepEqual(deny.map((x) => x.msg), [`containers "app", "setup" image "${R}/unsigned:1.0" could not be verified: provider "signgate-verify" returned no answer for key "${R}/unsigned:1.0"`]);
+  });
+
   it('reports a system error once, not per image, and only under deny', () => {
     const e = evaluator(() => ({ system_error: 'connection refused', status_code: 500 }));
     const v = e.violations({ review: podReview(spec), parameters: {} });
