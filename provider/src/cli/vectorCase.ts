@@ -101,7 +101,7 @@ function detachedSignature(mediaType: string, bytes: Uint8Array): SignatureSourc
 
 function toOutcome(v: ArtifactVerification): VectorOutcome {
   if (v.kind === 'skipped') return { result: 'skipped' };
-  if (v.kind === 'no-signatures') return { result: 'fail', validation: 'signatureDiscovery', message: v.error.message };
+  if (v.kind === 'discovery-failed') return { result: 'fail', validation: 'signatureDiscovery', message: v.error.message };
   const last = v.signatures[v.signatures.length - 1];
   if (!last) return { result: 'fail', validation: 'signatureDiscovery' };
   if (v.kind === 'failed') {

@@ -31,6 +31,7 @@ export type NotationErrorCode =
   | 'CONTENT_DESCRIPTOR_MISMATCH' // payload targetArtifact differs from the subject
   | 'USER_METADATA_MISMATCH' // required user metadata absent from the payload annotations
   | 'SIGNATURE_NOT_FOUND' // no signature is associated with the artifact
+  | 'TOO_MANY_SIGNATURES' // more signatures than a policy of "all" verifies
   | 'SIGN_REQUEST_INVALID'; // signer: the request (key, chain, times, scheme, timestamper) cannot produce a valid signature
 
 export class NotationError extends SigngateError<NotationErrorCode> {}

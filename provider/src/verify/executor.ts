@@ -48,7 +48,8 @@ export interface SignatureVerification {
 
 export type ArtifactVerification =
   | { readonly kind: 'skipped'; readonly statement: TrustPolicyStatement }
-  | { readonly kind: 'no-signatures'; readonly statement: TrustPolicyStatement; readonly error: NotationError }
+  /** Discovery decided the outcome: no signatures at all, or more than `all` can check. */
+  | { readonly kind: 'discovery-failed'; readonly statement: TrustPolicyStatement; readonly error: NotationError }
   | {
       readonly kind: 'verified' | 'failed';
       readonly statement: TrustPolicyStatement;
@@ -82,13 +83,21 @@ export async function verifyArtifact(input: VerifyArtifactInput): Promise<Artifa
       `no signatures found: no signature is associated with "${input.artifactReference}", make sure the artifact was signed successfully ` +
         '(notation sign / signgate sign)',
     );
-    return { kind: 'no-signatures', statement, error };
+    return { kind: 'discovery-failed', statement, error };
   }
   const max = input.maxSignatures ?? 50;
   const signatures: SignatureVerification[] = [];
   if (input.policy === 'all') {
-    for (const manifest of manifests.slice(0, max)) signatures.push({ manifest, outcome: await verifyOne(input, statement, manifest) });
-    const allPassed = manifests.length <= max && signatures.every((s) => !s.outcome.error);
+    if (manifests.length > max) {
+      const error = new NotationError(
+        'TOO_MANY_SIGNATURES',
+        `"${input.artifactReference}" has ${manifests.length} signatures, more than the ${max} a policy of "all" verifies; ` +
+          'remove stale signatures from the repository',
+      );
+      return { kind: 'discovery-failed', statement, error };
+    }
+    for (const manifest of manifests) signatures.push({ manifest, outcome: await verifyOne(input, statement, manifest) });
+    const allPassed = signatures.every((s) => !s.outcome.error);
     return { kind: allPassed ? 'verified' : 'failed', statement, signatures };
   }
   for (const manifest of manifests.slice(0, max)) {

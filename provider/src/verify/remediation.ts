@@ -28,6 +28,7 @@ const REMEDIATION: Readonly<Record<NotationErrorCode, string>> = {
   CONTENT_DESCRIPTOR_MISMATCH: 'The signature was made for other content: sign this image digest.',
   USER_METADATA_MISMATCH: 'Sign the image with the required metadata (notation sign --user-metadata key=value).',
   SIGN_REQUEST_INVALID: 'Fix the signing request as the message says (key, certificate chain, times).',
+  TOO_MANY_SIGNATURES: 'Delete stale signature manifests of this image (a policy of "all" verifies at most 50).',
   SIGNATURE_NOT_FOUND: 'Sign the image (notation sign or signgate sign) and push the signature to the same repository.',
 };
 

@@ -114,7 +114,7 @@ export function toVerdict(result: ArtifactVerification, ctx: VerdictContext): Ve
           }),
         ],
       };
-    case 'no-signatures':
+    case 'discovery-failed':
       return {
         ...common,
         isSuccess: false,

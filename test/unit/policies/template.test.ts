@@ -119,7 +119,8 @@ describe('SignGateVerification template (Rego, Gatekeeper-shaped external_data)'
 
   it('denies an image whose answer is a bare [key] without a value or error (fail closed)', () => {
     const answer = (keys: readonly string[]): Answer => ({
-      responses: keys.map((k) => (k.endsWith('app:1.0') ? [k, signed] : [k])),
+      // a malformed answer: the pair has no second element
+      responses: keys.map((k) => (k.endsWith('app:1.0') ? [k, signed] : ([k] as unknown as [string, unknown]))),
     });
     const deny = evaluator(answer).violations({ review: podReview(spec), parameters: {} });
     assert.deepEqual(deny.map((x) => x.msg), [`containers "app", "setup" image "${R}/unsigned:1.0" could not be verified: provider "signgate-verify" returned no answer for key "${R}/unsigned:1.0"`]);
