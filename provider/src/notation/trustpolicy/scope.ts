@@ -102,9 +102,12 @@ function artifactRepository(reference: string): string {
 }
 
 /** `host[:port]/path` with the host lower-cased. */
+/** The repository with its host lower-cased and an explicit HTTPS default port (`:443`) dropped: the same registry. */
 function foldHost(repository: string): string {
   const slash = repository.indexOf('/');
-  return slash < 0 ? repository : repository.slice(0, slash).toLowerCase() + repository.slice(slash);
+  if (slash < 0) return repository;
+  const host = repository.slice(0, slash).toLowerCase();
+  return (host.endsWith(':443') ? host.slice(0, -4) : host) + repository.slice(slash);
 }
 
 /**
@@ -122,8 +125,8 @@ export function selectStatement(doc: TrustPolicyDocument, artifactReference: str
     if (statement.registryScopes.includes(repository)) return statement;
     if (statement.registryScopes.includes(WILDCARD)) global ??= statement;
   }
-  // The registry host is a DNS name: `REGISTRY.io/app` pulls what `registry.io/app` names, so a host written in
-  // another case must not escape that repository's statement (notation compares exactly; its caller picks the
+  // The registry host is a DNS name: `REGISTRY.io/app` (or `registry.io:443/app`) pulls what `registry.io/app` names,
+  // so a host written in another case or with the default port must not escape that repository's statement (notation compares exactly; its caller picks the
   // reference, an admission request's author picks ours).
   const folded = foldHost(repository);
   const sameHost = doc.trustPolicies.find((s) => s.registryScopes.some((scope) => scope !== WILDCARD && foldHost(scope) === folded));

@@ -106,6 +106,11 @@ describe('notation/trustpolicy: registry scopes and statement selection', () => 
       assert.equal(selectStatement(exactOnly, 'LocalHost:5000/test-repo9:v1').name, 'exact');
       const upperScope = parseTrustPolicyDocument(documentOf(global, statement({ name: 'upper', registryScopes: ['Registry.IO/app'] })));
       assert.equal(selectStatement(upperScope, `registry.io/app@${DIGEST}`).name, 'upper');
+      // the explicit HTTPS default port names the same registry too
+      assert.equal(selectStatement(both, `registry.io:443/other@${DIGEST}`).name, 'exact');
+      assert.equal(selectStatement(both, `Registry.IO:443/other@${DIGEST}`).name, 'exact');
+      // another port is another registry
+      assert.equal(selectStatement(both, `registry.io:8443/other@${DIGEST}`).name, 'global');
       // the repository path stays case-sensitive (references require it lower-case anyway)
       assert.equal(selectStatement(both, `registry.io/other2@${DIGEST}`).name, 'global');
     });
