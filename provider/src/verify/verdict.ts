@@ -75,6 +75,9 @@ function outcomeExtensions(outcome: VerificationOutcome): Record<string, unknown
     ...(info?.signingTime ? { signingTime: info.signingTime.toISOString() } : {}),
     ...(info?.authenticSigningTime ? { authenticSigningTime: info.authenticSigningTime.toISOString() } : {}),
     ...(info?.expiry ? { expiry: info.expiry.toISOString() } : {}),
+    ...(outcome.certificateChain?.length
+      ? { certificateNotAfter: new Date(Math.min(...outcome.certificateChain.map((c) => c.notAfter.getTime()))).toISOString() }
+      : {}),
     validations: outcome.results.map((r) => ({
       type: r.type,
       action: r.action,

@@ -27,15 +27,20 @@ export function verdictKey(scope: string, subjectReference: string, generation: 
 
 export class VerdictCache {
   private readonly lru: LRUCache<string, Verdict> | undefined;
+  private readonly ttlMs: number;
   private hits = 0;
   private misses = 0;
 
-  constructor(options: VerdictCacheOptions, clock: () => Date) {
+  constructor(
+    options: VerdictCacheOptions,
+    private readonly clock: () => Date,
+  ) {
     const max = options.maxEntries ?? 10_000;
     const ttl = options.ttlMs ?? 60_000;
     for (const [name, v] of [['maxEntries', max], ['ttlMs', ttl]] as const) {
       if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`verdict cache ${name} must be a non-negative integer, got ${String(v)}`);
     }
+    this.ttlMs = ttl;
     this.lru = max > 0 && ttl > 0 ? new LRUCache<string, Verdict>({ max, ttl, ttlResolution: 0, perf: { now: () => clock().getTime() } }) : undefined;
   }
 
@@ -46,9 +51,15 @@ export class VerdictCache {
     return v;
   }
 
-  /** Stores a decided verdict (the caller never passes "could not decide" results). */
+  /**
+   * Stores a decided verdict (the caller never passes "could not decide" results). A pass is kept no longer than its
+   * signatures' validity: the earliest signature expiry or signing-certificate notAfter of its passing reports, so a
+   * cached pass is never served after what it rests on has expired.
+   */
   set(key: string, verdict: Verdict): void {
-    this.lru?.set(key, verdict);
+    if (this.lru === undefined) return;
+    const ttl = Math.min(this.ttlMs, validUntil(verdict) - this.clock().getTime());
+    if (ttl > 0) this.lru.set(key, verdict, { ttl });
   }
 
   clear(): void {
@@ -58,6 +69,20 @@ export class VerdictCache {
   stats(): VerdictCacheStats {
     return { hits: this.hits, misses: this.misses, entries: this.lru?.size ?? 0 };
   }
+}
+
+/** The earliest expiry or certificateNotAfter among a passing verdict's passing reports; +Infinity otherwise. */
+function validUntil(verdict: Verdict): number {
+  if (!verdict.isSuccess) return Number.POSITIVE_INFINITY;
+  let until = Number.POSITIVE_INFINITY;
+  for (const r of verdict.verifierReports) {
+    if (!r.isSuccess) continue;
+    for (const field of ['expiry', 'certificateNotAfter'] as const) {
+      const at = r.extensions[field];
+      if (typeof at === 'string') until = Math.min(until, Date.parse(at));
+    }
+  }
+  return until;
 }
 
 /** Pending work by key: a second caller with the same key shares the first caller's promise. */
