@@ -66,4 +66,12 @@ describe('Dockerfile (structure only: docker build is not run here)', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', 'test', '.git']) assert.ok(ignored.includes(entry), entry);
   });
+
+  it('.dockerignore keeps every folder the embedded default config reads (config/certs/ holds only a README)', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    // *.md is ignored, so without this exception config/certs/ would be missing from the image and the default
+    // configuration would be rejected ("spec.parameters.paths[0]: does not exist").
+    if (ignored.includes('*.md')) assert.ok(ignored.includes('!config/certs/README.md'));
+    assert.ok(readFileSync(join(ROOT, 'config', 'default.yaml'), 'utf8').includes('paths: [certs]'));
+  });
 });
