@@ -273,17 +273,23 @@ export class ExprParser {
     const first = this.headTerm();
     this.parens--;
     if (this.is('|')) {
-      this.next();
-      const saved = this.parens;
-      this.parens = 0;
-      const body = this.parseBody(']');
-      this.parens = saved;
-      this.expect(']');
+      const body = this.comprehensionBody(']');
       return { type: 'arraycomp', term: first, body };
     }
     if (this.is(',')) { this.next(); return { type: 'array', items: [first, ...this.parseList(']')] }; }
     this.expect(']');
     return { type: 'array', items: [first] };
+  }
+
+  /** After `|`: the comprehension body up to `close` (parenthesis depth reset inside, restored after), and `close`. */
+  private comprehensionBody(close: ']' | '}'): Body {
+    this.next();
+    const saved = this.parens;
+    this.parens = 0;
+    const body = this.parseBody(close);
+    this.parens = saved;
+    this.expect(close);
+    return body;
   }
 
   private parseBrace(): Term {
@@ -296,12 +302,7 @@ export class ExprParser {
       const value = this.headTerm();
       this.parens--;
       if (this.is('|')) {
-        this.next();
-        const saved = this.parens;
-        this.parens = 0;
-        const body = this.parseBody('}');
-        this.parens = saved;
-        this.expect('}');
+        const body = this.comprehensionBody('}');
         return { type: 'objectcomp', key: first, value, body };
       }
       const items: [Term, Term][] = [[first, value]];
@@ -319,12 +320,7 @@ export class ExprParser {
     }
     this.parens--;
     if (this.is('|')) {
-      this.next();
-      const saved = this.parens;
-      this.parens = 0;
-      const body = this.parseBody('}');
-      this.parens = saved;
-      this.expect('}');
+      const body = this.comprehensionBody('}');
       return { type: 'setcomp', term: first, body };
     }
     if (this.is(',')) { this.next(); return { type: 'set', items: [first, ...this.parseList('}')] }; }
