@@ -3,22 +3,10 @@
  * test/support/ociServer.ts): wrong digests, oversized and endless bodies, slow answers, 429/5xx, resets, and auth.
  */
 import assert from 'node:assert/strict';
-import { OciError, isTransientOciError, staticCredentials, type Descriptor, type OciErrorCode, type Registry, type RegistryEvent } from '../../provider/src/oci/index.js';
+import { isTransientOciError, staticCredentials, type Descriptor, type Registry, type RegistryEvent } from '../../provider/src/oci/index.js';
 import { OciTestServer, type OciServerOptions } from '../support/ociServer.js';
 import { freePort } from '../support/registry.js';
-import { client, fakeEnvelope, JWS, pushImage, testClock } from './ociHelpers.js';
-
-async function rejects(p: Promise<unknown>, code: OciErrorCode, message?: RegExp): Promise<OciError> {
-  let caught: OciError | undefined;
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof OciError, `expected OciError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    caught = err;
-    return true;
-  });
-  return caught as OciError;
-}
+import { client, rejects, fakeEnvelope, JWS, pushImage, testClock } from './ociHelpers.js';
 
 describe('oci registry client: faults and auth (protocol-level test server)', () => {
   let server: OciTestServer;

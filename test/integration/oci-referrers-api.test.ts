@@ -3,21 +3,9 @@
  * pagination, filters, caches, push with OCI-Subject, tag-schema fallback and per-registry memory.
  */
 import assert from 'node:assert/strict';
-import { OciError, type Descriptor, type OciErrorCode, type OciLayout, type Registry } from '../../provider/src/oci/index.js';
+import { type Descriptor, type OciLayout, type Registry } from '../../provider/src/oci/index.js';
 import { OciTestServer } from '../support/ociServer.js';
-import { client, fakeEnvelope, JWS, NOTARY, OCI_MANIFEST, pushImage, testClock } from './ociHelpers.js';
-
-async function rejects(p: Promise<unknown>, code: OciErrorCode, message?: RegExp): Promise<OciError> {
-  let caught: OciError | undefined;
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof OciError, `expected OciError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    caught = err;
-    return true;
-  });
-  return caught as OciError;
-}
+import { client, rejects, fakeEnvelope, JWS, NOTARY, OCI_MANIFEST, pushImage, testClock } from './ociHelpers.js';
 
 describe('oci registry client: OCI 1.1 referrers API (protocol-level test server)', () => {
   let server: OciTestServer;

@@ -1,5 +1,6 @@
 /** Shared helpers of the registry-client integration tests: a fixed clock, a client factory, image pushes. */
-import { createRegistry, type Descriptor, type Registry, type RegistryOptions, type Repository } from '../../provider/src/oci/index.js';
+import assert from 'node:assert/strict';
+import { OciError, createRegistry, type Descriptor, type OciErrorCode, type Registry, type RegistryOptions, type Repository } from '../../provider/src/oci/index.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -38,4 +39,17 @@ export async function pushImage(repo: Repository, tag: string, text = `layer for
 /** An opaque stand-in for a signature envelope (the registry client never parses envelopes). */
 export function fakeEnvelope(label: string): Uint8Array {
   return enc(JSON.stringify({ payload: Buffer.from(label).toString('base64url'), protected: 'e30', signature: 'AA' }));
+}
+
+/** Awaits `p`, asserts it rejects with an OciError of `code` (and `message`), and returns that error. */
+export async function rejects(p: Promise<unknown>, code: OciErrorCode, message?: RegExp): Promise<OciError> {
+  let caught: OciError | undefined;
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof OciError, `expected OciError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    caught = err;
+    return true;
+  });
+  return caught as OciError;
 }

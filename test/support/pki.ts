@@ -126,6 +126,28 @@ export interface Pki {
 
 export const YEAR_MS = 365 * 24 * 3600 * 1000;
 
+/** A self-signed root and an intermediate (pathLen 0) under it, both valid two years either side of `at`. */
+export async function createCaPair(o: {
+  at: Date;
+  caKey: KeyPair;
+  name: string;
+  intermediateName: string;
+}): Promise<{ root: IssuedCertificate; intermediate: IssuedCertificate }> {
+  const at = o.at.getTime();
+  const validity = { notBefore: new Date(at - 2 * YEAR_MS), notAfter: new Date(at + 2 * YEAR_MS) };
+  const usages: CertificateOptions['keyUsages'] = ['keyCertSign', 'cRLSign'];
+  const root = await issueCertificate({ subject: o.name, key: o.caKey, ...validity, basicConstraints: { ca: true, critical: true }, keyUsages: usages });
+  const intermediate = await issueCertificate({
+    subject: o.intermediateName,
+    key: o.caKey,
+    issuer: root,
+    ...validity,
+    basicConstraints: { ca: true, pathLength: 0, critical: true },
+    keyUsages: usages,
+  });
+  return { root, intermediate };
+}
+
 /**
  * A root -> intermediate -> leaf code-signing PKI valid around `at` (default validity: one year either side).
  * `leafKey` picks the signing key kind; `leaf` overrides any leaf option (to mint bad leaves).
@@ -138,23 +160,11 @@ export async function createPki(options: {
   leaf?: Partial<CertificateOptions>;
 }): Promise<Pki> {
   const at = options.at.getTime();
-  const caKey = await createKeyPair(options.caKey ?? 'ec-p256', { shared: true });
-  const root = await issueCertificate({
-    subject: 'CN=signgate test root,O=signgate,ST=WA,C=US',
-    key: caKey,
-    notBefore: new Date(at - 2 * YEAR_MS),
-    notAfter: new Date(at + 2 * YEAR_MS),
-    basicConstraints: { ca: true, critical: true },
-    keyUsages: ['keyCertSign', 'cRLSign'],
-  });
-  const intermediate = await issueCertificate({
-    subject: 'CN=signgate test intermediate,O=signgate,ST=WA,C=US',
-    key: caKey,
-    issuer: root,
-    notBefore: new Date(at - 2 * YEAR_MS),
-    notAfter: new Date(at + 2 * YEAR_MS),
-    basicConstraints: { ca: true, pathLength: 0, critical: true },
-    keyUsages: ['keyCertSign', 'cRLSign'],
+  const { root, intermediate } = await createCaPair({
+    at: options.at,
+    caKey: await createKeyPair(options.caKey ?? 'ec-p256', { shared: true }),
+    name: 'CN=signgate test root,O=signgate,ST=WA,C=US',
+    intermediateName: 'CN=signgate test intermediate,O=signgate,ST=WA,C=US',
   });
   const leafKey = await createKeyPair(options.leafKey ?? 'ec-p256', { shared: true });
   const leaf = await issueCertificate({

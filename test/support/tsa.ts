@@ -27,6 +27,7 @@ import { Accuracy, MessageImprint, TSTInfo } from '@peculiar/asn1-tsp';
 import {
   EKU,
   YEAR_MS,
+  createCaPair,
   createKeyPair,
   issueCertificate,
   type CertificateOptions,
@@ -159,23 +160,11 @@ export async function createTestTsa(options: {
   freshCaKey?: boolean;
 }): Promise<TestTsa> {
   const at = options.at.getTime();
-  const caKey = await createKeyPair('ec-p384', { shared: !options.freshCaKey });
-  const root = await issueCertificate({
-    subject: 'CN=signgate test TSA root,O=signgate,C=US',
-    key: caKey,
-    notBefore: new Date(at - 2 * YEAR_MS),
-    notAfter: new Date(at + 2 * YEAR_MS),
-    basicConstraints: { ca: true, critical: true },
-    keyUsages: ['keyCertSign', 'cRLSign'],
-  });
-  const intermediate = await issueCertificate({
-    subject: 'CN=signgate test TSA CA,O=signgate,C=US',
-    key: caKey,
-    issuer: root,
-    notBefore: new Date(at - 2 * YEAR_MS),
-    notAfter: new Date(at + 2 * YEAR_MS),
-    basicConstraints: { ca: true, pathLength: 0, critical: true },
-    keyUsages: ['keyCertSign', 'cRLSign'],
+  const { root, intermediate } = await createCaPair({
+    at: options.at,
+    caKey: await createKeyPair('ec-p384', { shared: !options.freshCaKey }),
+    name: 'CN=signgate test TSA root,O=signgate,C=US',
+    intermediateName: 'CN=signgate test TSA CA,O=signgate,C=US',
   });
   const leaf = await issueCertificate({
     subject: 'CN=signgate test TSA,O=signgate,C=US',
