@@ -61,10 +61,20 @@ function pem(der: ArrayBuffer | Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 }
 
+/**
+ * A DER-valid positive serial number from random bytes: the top bit cleared (positive) and the next one set, so the
+ * first byte is never 0x00 — a leading zero before a byte below 0x80 is "illegal padding" and OpenSSL refuses the
+ * certificate (about one start in 500 without this).
+ */
+export function certificateSerial(random: Uint8Array): Uint8Array {
+  const serial = Uint8Array.from(random);
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
+  return serial;
+}
+
 function issue(o: { subject: string; issuer: string; publicKey: KeyObject; signer: KeyObject; notBefore: Date; notAfter: Date; extensions: Extension[] }): Uint8Array {
   const spki = AsnConvert.parse(o.publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  const serial = certificateSerial(randomBytes(16));
   const skid = createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest();
   const tbs = new TBSCertificate({
     version: Version.v3,
