@@ -1,20 +1,23 @@
 /**
- * Image references in the grammar of distribution/reference, with Docker's normalization:
+ * Image references in the grammar of distribution/reference, put in one canonical form:
  *
  *   reference := name [ ":" tag ] [ "@" digest ]
- *   name      := [ domain "/" ] path-component [ "/" path-component ]*      (at most 255 characters once normalized)
+ *   name      := [ domain "/" ] path-component [ "/" path-component ]*      (at most 255 characters once canonical)
  *   domain    := ( domain-name | "[" ipv6 "]" ) [ ":" port ]
  *   path-component := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
  *   tag       := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
  *
  * A first segment is a domain when it contains "." or ":", is "localhost", or has an uppercase letter; otherwise the
- * reference is on Docker Hub: no domain -> docker.io, one-segment repository -> library/<name>, index.docker.io -> docker.io.
+ * reference is on Docker Hub (`docker.io`, one-segment repositories under `library/`). The domain is put in canonical
+ * form by registryName.ts (case, port number, IPv4/IPv6 text, Docker Hub's other names). Every accepted spelling of
+ * one image yields the same Reference, and formatReference of it parses back to itself.
  */
 import { OciError } from './errors.js';
 import { clip, digestProblem } from './digest.js';
+import { DOCKER_HUB, registryName } from './registryName.js';
 
 export interface Reference {
-  /** host[:port], e.g. `docker.io`, `localhost:5000`, `[::1]:5000`. */
+  /** Canonical host[:port], e.g. `docker.io`, `localhost:5000`, `[::1]:5000` (see registryName.ts). */
   readonly registry: string;
   /** the repository path inside the registry, e.g. `library/nginx`. */
   readonly repository: string;
@@ -22,18 +25,16 @@ export interface Reference {
   readonly digest?: string;
 }
 
-export const DOCKER_HUB = 'docker.io';
-const LEGACY_DOCKER_HUB = 'index.docker.io';
+export { DOCKER_HUB };
 const NAME_MAX = 255;
 const INPUT_MAX = 1024;
 
-const LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
-const IPV6 = /^\[[a-fA-F0-9:]+\]$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^\w[\w.-]{0,127}$/;
 const IMAGE_ID = /^[a-f0-9]{64}$/;
 
 const EXAMPLE = 'expected host/repository[:tag][@sha256:<64 hex>], for example registry.example.com/team/app:v1.2';
+const SCOPE_EXAMPLE = 'expected a fully qualified repository host/path without scheme, tag or digest, for example registry.example.com/team/app';
 
 function invalid(input: string, problem: string): OciError {
   return new OciError('REFERENCE_INVALID', `image reference "${clip(input)}" is invalid: ${problem}; ${EXAMPLE}`);
@@ -72,8 +73,6 @@ export function parseReference(input: string): Reference {
   if (rest.length === 0) throw invalid(input, 'the repository name is missing');
 
   const { registry, repository } = splitDomain(input, rest);
-  const name = `${registry}/${repository}`;
-  if (name.length > NAME_MAX) throw invalid(input, `the name "${registry}/${repository}" has ${name.length} characters, at most ${NAME_MAX} are allowed`);
 
   const ref: { registry: string; repository: string; tag?: string; digest?: string } = { registry, repository };
   if (tag !== undefined) ref.tag = tag;
@@ -84,54 +83,72 @@ export function parseReference(input: string): Reference {
 function splitDomain(input: string, name: string): { registry: string; repository: string } {
   const slash = name.indexOf('/');
   const first = slash < 0 ? '' : name.slice(0, slash);
-  let registry: string;
-  let repository: string;
-  if (slash < 0 || (!/[.:]/.test(first) && first !== 'localhost' && first.toLowerCase() === first)) {
-    registry = DOCKER_HUB;
-    repository = name;
-  } else {
-    registry = first;
-    repository = name.slice(slash + 1);
-    checkDomain(input, registry);
+  if (slash < 0 || (!/[.:[]/.test(first) && first !== 'localhost' && first.toLowerCase() === first)) {
+    return canonicalName(input, DOCKER_HUB, name, invalid);
   }
-  if (registry === LEGACY_DOCKER_HUB) registry = DOCKER_HUB;
-  if (repository.length === 0) throw invalid(input, `the repository name after "${registry}/" is missing`);
-  checkRepository(input, repository);
-  if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
+  return canonicalName(input, first, name.slice(slash + 1), invalid);
+}
+
+/** Canonical registry + repository (Docker Hub's one-segment repositories under `library/`). */
+function canonicalName(
+  input: string,
+  domain: string,
+  path: string,
+  fail: (input: string, problem: string) => OciError,
+  singleLabel = false,
+): { registry: string; repository: string } {
+  const canonical = registryName(domain, { singleLabel });
+  if ('problem' in canonical) throw fail(input, canonical.problem);
+  const { registry } = canonical;
+  if (path.length === 0) throw fail(input, `the repository name after "${clip(domain, 80)}/" is missing`);
+  const problem = repositoryProblem(path);
+  if (problem !== undefined) throw fail(input, problem);
+  const repository = registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path;
+  const name = `${registry}/${repository}`;
+  if (name.length > NAME_MAX) throw fail(input, `the name "${clip(name, 80)}" has ${name.length} characters, at most ${NAME_MAX} are allowed`);
   return { registry, repository };
 }
 
-function checkDomain(input: string, domain: string): void {
-  let host = domain;
-  const portMatch = /^(.*):([^:\]]*)$/.exec(domain);
-  if (portMatch && !(domain.startsWith('[') && !domain.includes(']:'))) {
-    host = portMatch[1] ?? '';
-    const port = portMatch[2] ?? '';
-    if (!/^[0-9]{1,5}$/.test(port) || Number(port) > 65535) throw invalid(input, `port "${port}" of registry "${domain}" is not a number from 0 to 65535`);
-  }
-  if (host.startsWith('[')) {
-    if (!IPV6.test(host)) throw invalid(input, `registry host "${host}" is not a valid bracketed IPv6 address`);
-    return;
-  }
-  const labels = host.split('.');
-  for (const label of labels) {
-    if (!LABEL.test(label)) {
-      throw invalid(input, `registry host "${host}" is not a valid host name (labels are letters, digits and inner "-", separated by ".")`);
-    }
-  }
+/**
+ * A fully qualified repository `host[:port]/path` (a trust policy registry scope, the `--scope` of a layout) in
+ * canonical form. Unlike an image reference, its first segment is always the registry. Throws OciError
+ * REFERENCE_INVALID saying what is wrong.
+ */
+export function parseRepositoryName(input: string): { readonly registry: string; readonly repository: string } {
+  const fail = (what: string, problem: string): OciError =>
+    new OciError('REFERENCE_INVALID', `repository name "${clip(what)}" is invalid: ${problem}; ${SCOPE_EXAMPLE}`);
+  if (typeof input !== 'string' || input.length === 0) throw fail(String(input), 'it is empty');
+  if (input.length > INPUT_MAX) throw fail(input, `it is longer than ${INPUT_MAX} characters`);
+  if (/\s/.test(input)) throw fail(input, 'it contains whitespace');
+  const slash = input.indexOf('/');
+  if (slash < 0) throw fail(input, 'it has no repository path after the registry host');
+  return Object.freeze(canonicalName(input, input.slice(0, slash), input.slice(slash + 1), fail, true));
 }
 
-function checkRepository(input: string, repository: string): void {
-  if (repository.toLowerCase() !== repository) throw invalid(input, `repository "${repository}" must be lowercase`);
+/** The canonical form of a registry host written any way (`Registry.IO:0443` -> `registry.io`); throws REFERENCE_INVALID. */
+export function canonicalRegistry(host: string): string {
+  const canonical = typeof host === 'string' && host.length <= INPUT_MAX ? registryName(host) : { problem: 'it is not a host of at most 1024 characters' };
+  if ('problem' in canonical) {
+    throw new OciError('REFERENCE_INVALID', `registry "${clip(String(host))}" is invalid: ${canonical.problem}; expected host[:port], for example registry.example.com:5000`);
+  }
+  return canonical.registry;
+}
+
+function repositoryProblem(repository: string): string | undefined {
+  const shown = clip(repository, 80);
+  if (repository.toLowerCase() !== repository) return `repository "${shown}" must be lowercase`;
   for (const component of repository.split('/')) {
-    if (component.length === 0) throw invalid(input, `repository "${repository}" has an empty path component (leading, trailing or doubled "/")`);
+    if (component.length === 0) return `repository "${shown}" has an empty path component (leading, trailing or doubled "/")`;
     if (!PATH_COMPONENT.test(component)) {
-      throw invalid(
-        input,
-        `path component "${component}" of repository "${repository}" must be lowercase letters and digits, separated by ".", "_", "__" or "-"`,
-      );
+      return `path component "${clip(component, 80)}" of repository "${shown}" must be lowercase letters and digits, separated by ".", "_", "__" or "-"`;
     }
   }
+  return undefined;
+}
+
+/** The canonical repository name `host/repository`: what trust policy scopes, namespaced scopes and caches compare. */
+export function formatRepository(ref: { readonly registry: string; readonly repository: string }): string {
+  return `${ref.registry}/${ref.repository}`;
 }
 
 /** The canonical form `host/repository[:tag][@digest]`. */
