@@ -3,6 +3,7 @@
  * one readonly value. Durations take `ms`/`s` suffixes or plain milliseconds.
  */
 import { parseArgs } from 'node:util';
+import { normalizeBooleanFlags, parseBoolean } from './booleanFlags.js';
 import { UsageError } from './io.js';
 
 export interface ServeSettings {
@@ -35,6 +36,8 @@ interface Flag {
   readonly value: string;
   readonly help: string;
   readonly fallback?: string;
+  /** A boolean flag: bare, `--name=true|false` or `--name true|false` (booleanFlags.ts). */
+  readonly boolean?: true;
 }
 
 export const SERVE_FLAGS: readonly Flag[] = [
@@ -57,9 +60,9 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict (a pass, or a fail such as "no signatures found") is reused; a newly signed image is seen after at most the Store ttl + this', fallback: '60s' },
   { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
   { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
-  { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: 'true|false', help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },
+  { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: '[true|false]', boolean: true, help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },
   { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
-  { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: 'true|false', help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
+  { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: '[true|false]', boolean: true, help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
   { name: 'gatekeeper-ca-secret', env: 'SIGNGATE_GATEKEEPER_CA_SECRET', value: 'NS/NAME[/KEY]', help: "with --kubernetes: read Gatekeeper's CA from this Secret (key ca.crt), write it to --client-ca, re-read on rotation" },
   { name: 'log-level', env: 'SIGNGATE_LOG_LEVEL', value: 'LEVEL', help: 'pino level: fatal, error, warn, info, debug, trace, silent', fallback: 'info' },
 ];
@@ -99,17 +102,12 @@ function count(text: string, what: string): number {
   return Number(text.trim());
 }
 
-function bool(text: string, what: string): boolean {
-  if (/^(true|1|yes)$/i.test(text)) return true;
-  if (/^(false|0|no)$/i.test(text)) return false;
-  throw new UsageError(`${what} must be true or false, got "${text}"`);
-}
-
 export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, defaultConfig: () => string): ServeSettings | 'help' {
   const options = Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, f.name === 'config' || f.name === 'dev-host' ? { type: 'string' as const, multiple: true as const } : { type: 'string' as const }]));
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, allowPositionals: false, strict: true });
+    const args = normalizeBooleanFlags(argv, SERVE_FLAGS.filter((f) => f.boolean).map((f) => f.name));
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean' } }, allowPositionals: false, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -131,7 +129,11 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const tlsKey = get('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a development certificate');
   const clientCa = get('client-ca');
-  const kubernetes = get('kubernetes') === undefined ? false : bool(get('kubernetes') ?? '', '--kubernetes');
+  const flag = (name: string): boolean => {
+    const v = get(name);
+    return v === undefined ? false : parseBoolean(v, `--${name}`);
+  };
+  const kubernetes = flag('kubernetes');
   const gatekeeperCaSecret = get('gatekeeper-ca-secret');
   if (gatekeeperCaSecret !== undefined && (!kubernetes || clientCa === undefined)) throw new UsageError('--gatekeeper-ca-secret needs --kubernetes and --client-ca (the file it writes the CA to)');
   const configPaths = list('config', 'SIGNGATE_CONFIG');
@@ -157,7 +159,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     verdictCacheTtlMs: dur('verdict-cache-ttl', 60_000),
     tagCacheSize: num('tag-cache-size', 10_000),
     contentCacheBytes: num('content-cache-bytes', 64 * 1024 * 1024),
-    dropTag: get('drop-tag') === undefined ? false : bool(get('drop-tag') ?? '', '--drop-tag'),
+    dropTag: flag('drop-tag'),
     devHosts: list('dev-host', 'SIGNGATE_DEV_HOSTS'),
     logLevel: get('log-level') ?? 'info',
     kubernetes,
