@@ -9,3 +9,4 @@ export type { DockerConfigWriter } from './registryCredentials.js';
 export { API_VERSION, loadCrdCatalog, type CrdCatalog } from './crds.js';
 export { crdsDirectory, defaultConfigPath } from './paths.js';
 export { serialRunner, type SerialRunner } from './serialRunner.js';
+export { DEFAULT_POLICY } from './settings.js';

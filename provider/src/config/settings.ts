@@ -4,7 +4,7 @@
  * credentials come from `dockerConfig` (a file) or `authProvider` (Secrets, see registryCredentials.ts).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { readTrustedCertificates, type TrustedCertificate } from '../notation/index.js';
+import { ARTIFACT_TYPE_SIGNATURE, readTrustedCertificates, type TrustedCertificate } from '../notation/index.js';
 import type { IssueList } from './errors.js';
 import { InputTooLargeError, type InputTracker } from './inputs.js';
 import type { ConfigResource } from './kinds.js';
@@ -26,9 +26,18 @@ export const DEFAULT_STORE: StoreConfig = Object.freeze({
   maxBlobBytes: DEFAULT_MAX_BLOB_BYTES,
 });
 
+/**
+ * The built-in verification policy, used wherever a Policy is silent: a Notation signature admits the image when any
+ * one of the image's signatures verifies under the trust policy (what `notation verify` decides), so an extra,
+ * untrusted signature cannot block an image; every other artifact type needs all of its artifacts to verify.
+ * `signgate verify --verification-policy` takes its default from here too.
+ */
 export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
   name: 'default',
-  artifactVerificationPolicies: Object.freeze({ default: 'all' as VerificationPolicyMode }),
+  artifactVerificationPolicies: Object.freeze<Record<string, VerificationPolicyMode>>({
+    [ARTIFACT_TYPE_SIGNATURE]: 'any',
+    default: 'all',
+  }),
 });
 
 function toPem(certs: readonly TrustedCertificate[]): string {
@@ -121,9 +130,15 @@ export async function buildStore(
   });
 }
 
+/**
+ * A Policy's table as written, completed by DEFAULT_POLICY where it is silent. A `default` entry speaks for every
+ * artifact type the Policy does not name (Notation signatures included, as in Ratify), so `{default: all}` keeps
+ * Ratify's "all for everything"; without one, the built-in entries fill in.
+ */
 export function buildPolicy(resource: PolicyResource): PolicyConfig {
-  const given = resource.spec.parameters?.artifactVerificationPolicies ?? {};
-  const policies: Record<string, VerificationPolicyMode> = Object.fromEntries(Object.entries(given));
-  if (!Object.hasOwn(policies, 'default')) policies.default = 'all';
+  const given: Record<string, VerificationPolicyMode> = Object.fromEntries(
+    Object.entries(resource.spec.parameters?.artifactVerificationPolicies ?? {}),
+  );
+  const policies = Object.hasOwn(given, 'default') ? given : { ...DEFAULT_POLICY.artifactVerificationPolicies, ...given };
   return Object.freeze({ name: resource.name, artifactVerificationPolicies: Object.freeze(policies) });
 }

@@ -35,8 +35,9 @@ export interface VerifyArtifactInput {
   /** Envelope size cap in bytes; default 1 MiB. */
   readonly maxEnvelopeBytes?: number;
   /**
-   * `any` (default, notation's rule): stop at the first signature that verifies. `all`: every signature found must
-   * verify (all are tried, up to maxSignatures; more than that fails closed).
+   * `any` (default, notation's rule): the artifact passes when one signature verifies (the first maxSignatures found
+   * are tried). `all`: every signature found must verify (more than maxSignatures fails closed). Either way every
+   * signature tried is verified and reported, so a pass never hides an untrusted signature beside the trusted one.
    */
   readonly policy?: 'all' | 'any';
 }
@@ -53,7 +54,7 @@ export type ArtifactVerification =
   | {
       readonly kind: 'verified' | 'failed';
       readonly statement: TrustPolicyStatement;
-      /** Every signature tried, in discovery order; for `verified` under `any` the last one is the one that passed. */
+      /** Every signature tried, in discovery order, each with its own outcome. */
       readonly signatures: readonly SignatureVerification[];
     };
 
@@ -70,8 +71,8 @@ function integrityFailure(statement: TrustPolicyStatement, error: NotationError)
 
 /**
  * Verifies an artifact as notation does: select the statement (throws TRUST_POLICY_NOT_APPLICABLE), return early for
- * level skip without reading anything, discover the signatures, and verify them one by one until one passes (policy
- * `any`), or verify every one and pass only when all pass (policy `all`).
+ * level skip without reading anything, discover the signatures, verify each one, and pass when one passes (policy
+ * `any`) or only when all pass (policy `all`).
  */
 export async function verifyArtifact(input: VerifyArtifactInput): Promise<ArtifactVerification> {
   const statement = selectStatement(input.trustPolicy, input.artifactReference);
@@ -86,26 +87,44 @@ export async function verifyArtifact(input: VerifyArtifactInput): Promise<Artifa
     return { kind: 'discovery-failed', statement, error };
   }
   const max = input.maxSignatures ?? 50;
+  const all = input.policy === 'all';
+  if (all && manifests.length > max) {
+    const error = new NotationError(
+      'TOO_MANY_SIGNATURES',
+      `"${input.artifactReference}" has ${manifests.length} signatures, more than the ${max} a policy of "all" verifies; ` +
+        'remove stale signatures from the repository',
+    );
+    return { kind: 'discovery-failed', statement, error };
+  }
   const signatures: SignatureVerification[] = [];
-  if (input.policy === 'all') {
-    if (manifests.length > max) {
-      const error = new NotationError(
-        'TOO_MANY_SIGNATURES',
-        `"${input.artifactReference}" has ${manifests.length} signatures, more than the ${max} a policy of "all" verifies; ` +
-          'remove stale signatures from the repository',
-      );
-      return { kind: 'discovery-failed', statement, error };
-    }
-    for (const manifest of manifests) signatures.push({ manifest, outcome: await verifyOne(input, statement, manifest) });
-    const allPassed = signatures.every((s) => !s.outcome.error);
-    return { kind: allPassed ? 'verified' : 'failed', statement, signatures };
-  }
+  let unread: { readonly error: unknown } | undefined;
   for (const manifest of manifests.slice(0, max)) {
-    const outcome = await verifyOne(input, statement, manifest);
-    signatures.push({ manifest, outcome });
-    if (!outcome.error) return { kind: 'verified', statement, signatures };
+    try {
+      signatures.push({ manifest, outcome: await verifyOne(input, statement, manifest) });
+    } catch (error) {
+      // an envelope that cannot be read means "could not decide": at once under `all`; under `any` only when no other
+      // signature verifies, so an unreadable extra signature cannot block an image that a trusted one admits
+      if (all) throw error;
+      unread ??= { error };
+      signatures.push({ manifest, outcome: unreadable(input, statement, manifest, error) });
+    }
   }
-  return { kind: 'failed', statement, signatures };
+  const passed = (s: SignatureVerification): boolean => !s.outcome.error;
+  const decided = all ? signatures.every(passed) : signatures.some(passed);
+  if (!decided && unread) throw unread.error;
+  return { kind: decided ? 'verified' : 'failed', statement, signatures };
+}
+
+function unreadable(input: VerifyArtifactInput, statement: TrustPolicyStatement, manifest: SignatureManifestRef, error: unknown): VerificationOutcome {
+  const reason = error instanceof Error ? error.message : String(error);
+  return integrityFailure(
+    statement,
+    new NotationError(
+      'ENVELOPE_INVALID',
+      `signature manifest ${manifest.descriptor.digest} of ${input.artifactReference}: its envelope could not be read (${reason}); ` +
+        'it does not count, another signature verified',
+    ),
+  );
 }
 
 async function verifyOne(

@@ -6,7 +6,8 @@ export {
   type SignatureVerification,
   type VerifyArtifactInput,
 } from './executor.js';
-export { toVerdict, type Verdict, type VerdictContext, type VerifierReport } from './verdict.js';
+export { makeVerdict, toVerdict, type Verdict, type VerdictContext, type VerifierReport } from './verdict.js';
+export type { ArtifactReport, ArtifactResult } from './artifactReports.js';
 export { stampVerdict, verdictJson } from './verdictJson.js';
 export {
   createProviderExecutor,

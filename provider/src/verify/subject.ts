@@ -11,7 +11,7 @@ import { verifyArtifact } from './executor.js';
 import { policyFor } from './policy.js';
 import { RegistrySignatureSource } from './registrySource.js';
 import { remediationFor } from './remediation.js';
-import { toVerdict, type Verdict, type VerifierReport } from './verdict.js';
+import { makeVerdict, toVerdict, type Verdict, type VerifierReport } from './verdict.js';
 
 export const NO_CERTIFICATE_REASON = 'NO_TRUSTED_CERTIFICATE';
 
@@ -57,27 +57,26 @@ export function noCertificateReport(subject: string, verifier: VerifierConfig): 
 
 /** Joins per-verifier verdicts: passes only when there is at least one and all pass. */
 export function joinVerdicts(verdicts: readonly Verdict[], traceID: string, now: Date): Verdict {
-  return {
-    version: '0.2.0',
+  return makeVerdict({
     isSuccess: verdicts.length > 0 && verdicts.every((v) => v.isSuccess),
     traceID,
-    timestamp: now.toISOString(),
+    now,
     verifierReports: verdicts.flatMap((v) => v.verifierReports),
-  };
+  });
 }
 
 /** Verdicts for verifiers without certificates, or undefined when every verifier has some. */
 export function missingCertificates(scope: ScopeConfig, subject: string, traceID: string, now: Date): Verdict | undefined {
   const empty = scope.verifiers.filter((v) => v.certificateCount === 0);
   if (empty.length === 0) return undefined;
-  return { version: '0.2.0', isSuccess: false, traceID, timestamp: now.toISOString(), verifierReports: empty.map((v) => noCertificateReport(subject, v)) };
+  return makeVerdict({ isSuccess: false, traceID, now, verifierReports: empty.map((v) => noCertificateReport(subject, v)) });
 }
 
 export async function verifySubject(input: SubjectInput): Promise<Verdict> {
   const verdicts: Verdict[] = [];
   for (const verifier of input.scope.verifiers) {
     const mode = policyFor(input.scope.policy, verifier.artifactTypes.includes(ARTIFACT_TYPE_SIGNATURE) ? ARTIFACT_TYPE_SIGNATURE : (verifier.artifactTypes[0] ?? ''));
-    const ctx = { subject: input.subjectReference, traceID: input.traceID, now: input.clock(), verifierName: verifier.name };
+    const ctx = { subject: input.subjectReference, traceID: input.traceID, now: input.clock(), verifierName: verifier.name, verificationPolicy: mode };
     try {
       const result = await verifyArtifact({
         source: new RegistrySignatureSource(input.repository, input.signal, verifier.artifactTypes),
@@ -89,23 +88,18 @@ export async function verifySubject(input: SubjectInput): Promise<Verdict> {
         policy: mode,
         maxEnvelopeBytes: input.scope.store.maxBlobBytes,
       });
-      const verdict = toVerdict(result, ctx);
-      verdicts.push(withPolicy(verdict, mode));
+      verdicts.push(toVerdict(result, ctx));
     } catch (error) {
       if (!(error instanceof NotationError)) throw error;
-      verdicts.push({
-        version: '0.2.0',
-        isSuccess: false,
-        traceID: input.traceID,
-        timestamp: ctx.now.toISOString(),
-        verifierReports: [bareReport(input.subjectReference, verifier, { message: error.message, errorReason: error.code, remediation: remediationFor(error.code) })],
-      });
+      verdicts.push(
+        makeVerdict({
+          isSuccess: false,
+          traceID: input.traceID,
+          now: ctx.now,
+          verifierReports: [bareReport(input.subjectReference, verifier, { message: error.message, errorReason: error.code, remediation: remediationFor(error.code) })],
+        }),
+      );
     }
   }
   return joinVerdicts(verdicts, input.traceID, input.clock());
-}
-
-/** Records the policy mode in each report's extensions (users see why one good signature was not enough). */
-function withPolicy(verdict: Verdict, mode: 'all' | 'any'): Verdict {
-  return { ...verdict, verifierReports: verdict.verifierReports.map((r) => ({ ...r, extensions: { ...r.extensions, verificationPolicy: mode } })) };
 }

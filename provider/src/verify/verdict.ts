@@ -4,6 +4,7 @@ import {
   type NotationError,
   type VerificationOutcome,
 } from '../notation/index.js';
+import { artifactReportsOf, type ArtifactReport } from './artifactReports.js';
 import type { ArtifactVerification, SignatureVerification } from './executor.js';
 import { remediationFor } from './remediation.js';
 
@@ -23,13 +24,37 @@ export interface VerifierReport {
   readonly extensions: Readonly<Record<string, unknown>>;
 }
 
-/** The verify item value of the external data contract (DESIGN.md). */
+/**
+ * The verify item value of the external data contract (DESIGN.md): Ratify v1's result 0.2.0 (`isSuccess`,
+ * `verifierReports`) plus Ratify v2's view of the same decision (`succeeded`, always equal to `isSuccess`, and
+ * `artifactReports`), so templates of either generation read it and none can fail open.
+ */
 export interface Verdict {
   readonly version: '0.2.0';
   readonly isSuccess: boolean;
+  readonly succeeded: boolean;
   readonly traceID: string;
   readonly timestamp: string;
   readonly verifierReports: readonly VerifierReport[];
+  readonly artifactReports: readonly ArtifactReport[];
+}
+
+/** The one way a verdict is made: `succeeded` and `artifactReports` are derived here, never set on their own. */
+export function makeVerdict(decision: {
+  readonly isSuccess: boolean;
+  readonly traceID: string;
+  readonly now: Date;
+  readonly verifierReports: readonly VerifierReport[];
+}): Verdict {
+  return {
+    version: '0.2.0',
+    isSuccess: decision.isSuccess,
+    succeeded: decision.isSuccess,
+    traceID: decision.traceID,
+    timestamp: decision.now.toISOString(),
+    verifierReports: decision.verifierReports,
+    artifactReports: artifactReportsOf(decision.verifierReports),
+  };
 }
 
 export interface VerdictContext {
@@ -39,12 +64,15 @@ export interface VerdictContext {
   readonly now: Date;
   /** The configured verifier's name (Ratify's `name`), default "notation". */
   readonly verifierName?: string;
+  /** The all/any mode the verdict was decided under; recorded in each report's `extensions.verificationPolicy`. */
+  readonly verificationPolicy?: 'all' | 'any';
 }
 
 const VERIFIER_TYPE = 'notation';
 
 function report(ctx: VerdictContext, fields: Partial<VerifierReport> & Pick<VerifierReport, 'isSuccess' | 'message'>): VerifierReport {
   const name = ctx.verifierName ?? VERIFIER_TYPE;
+  const { extensions = {}, ...rest } = fields;
   return {
     subject: ctx.subject,
     name,
@@ -55,8 +83,8 @@ function report(ctx: VerdictContext, fields: Partial<VerifierReport> & Pick<Veri
     artifactType: ARTIFACT_TYPE_SIGNATURE,
     errorReason: '',
     remediation: '',
-    extensions: {},
-    ...fields,
+    ...rest,
+    extensions: ctx.verificationPolicy ? { ...extensions, verificationPolicy: ctx.verificationPolicy } : extensions,
   };
 }
 
@@ -103,33 +131,22 @@ function signatureReport(ctx: VerdictContext, s: SignatureVerification): Verifie
 
 /** Turns an artifact verification into the verdict Gatekeeper templates read. */
 export function toVerdict(result: ArtifactVerification, ctx: VerdictContext): Verdict {
-  const common = { version: '0.2.0' as const, traceID: ctx.traceID, timestamp: ctx.now.toISOString() };
+  const made = (isSuccess: boolean, verifierReports: readonly VerifierReport[]): Verdict =>
+    makeVerdict({ isSuccess, traceID: ctx.traceID, now: ctx.now, verifierReports });
   switch (result.kind) {
     case 'skipped':
-      return {
-        ...common,
-        isSuccess: true,
-        verifierReports: [
-          report(ctx, {
-            isSuccess: true,
-            message: `verification skipped: trust policy statement "${result.statement.name}" has level skip`,
-            extensions: { trustPolicy: result.statement.name, verificationLevel: 'skip' },
-          }),
-        ],
-      };
+      return made(true, [
+        report(ctx, {
+          isSuccess: true,
+          message: `verification skipped: trust policy statement "${result.statement.name}" has level skip`,
+          extensions: { trustPolicy: result.statement.name, verificationLevel: 'skip' },
+        }),
+      ]);
     case 'discovery-failed':
-      return {
-        ...common,
-        isSuccess: false,
-        verifierReports: [
-          report(ctx, { isSuccess: false, ...failure(result.error), extensions: { trustPolicy: result.statement.name } }),
-        ],
-      };
+      return made(false, [
+        report(ctx, { isSuccess: false, ...failure(result.error), extensions: { trustPolicy: result.statement.name } }),
+      ]);
     default:
-      return {
-        ...common,
-        isSuccess: result.kind === 'verified',
-        verifierReports: result.signatures.map((s) => signatureReport(ctx, s)),
-      };
+      return made(result.kind === 'verified', result.signatures.map((s) => signatureReport(ctx, s)));
   }
 }

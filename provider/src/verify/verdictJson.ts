@@ -43,8 +43,10 @@ export function verdictJson(verdict: Verdict): string {
     original === undefined ||
     verdict.version !== original.version ||
     verdict.isSuccess !== original.isSuccess ||
+    verdict.succeeded !== original.succeeded ||
     verdict.timestamp !== original.timestamp ||
     verdict.verifierReports !== original.verifierReports ||
+    verdict.artifactReports !== original.artifactReports ||
     typeof verdict.traceID !== 'string'
   ) {
     return JSON.stringify(verdict);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createApp, ProviderMetrics, type Deadlines } from '../../../provider/src/server/index.js';
-import type { ItemContext, ItemResult, ProviderExecutor, Verdict } from '../../../provider/src/verify/index.js';
+import { makeVerdict, type ItemContext, type ItemResult, type ProviderExecutor, type Verdict } from '../../../provider/src/verify/index.js';
 import type { Config } from '../../../provider/src/config/types.js';
 import { inject } from './inject.js';
 
@@ -9,7 +9,7 @@ const CONFIG: Config = { generation: 7, cluster: undefined, namespaces: new Map(
 const V1BETA1 = 'externaldata.gatekeeper.sh/v1beta1';
 
 function verdict(ok: boolean, traceID: string): Verdict {
-  return { version: '0.2.0', isSuccess: ok, traceID, timestamp: '2025-11-01T00:00:00.000Z', verifierReports: [] };
+  return makeVerdict({ isSuccess: ok, traceID, now: new Date('2025-11-01T00:00:00.000Z'), verifierReports: [] });
 }
 
 /** A fake executor: keys containing "slow" take 300 ms, "bad" are item errors, "throw" throws, "unsigned" fail. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { stampVerdict, verdictJson, type Verdict, type VerifierReport } from '../../../provider/src/verify/index.js';
+import { makeVerdict, stampVerdict, verdictJson, type Verdict, type VerifierReport } from '../../../provider/src/verify/index.js';
 
 const report = (message: string): VerifierReport => ({
   subject: 'registry.test/app@sha256:' + 'a'.repeat(64),
@@ -16,13 +16,8 @@ const report = (message: string): VerifierReport => ({
   extensions: { trustPolicy: 'default', validations: [{ type: 'integrity', action: 'enforce' }], signer: 'CN=Sigñer "quoted"' },
 });
 
-const cached = (traceID: string, message = 'signature verified'): Verdict => ({
-  version: '0.2.0',
-  isSuccess: true,
-  traceID,
-  timestamp: '2025-11-01T00:00:00.000Z',
-  verifierReports: [report(message)],
-});
+const cached = (traceID: string, message = 'signature verified'): Verdict =>
+  makeVerdict({ isSuccess: true, traceID, now: new Date('2025-11-01T00:00:00.000Z'), verifierReports: [report(message)] });
 
 describe('verify/verdictJson: cached verdicts answered with the current trace id', function () {
   it('serialises a stamped copy exactly as JSON.stringify does, with the new trace id', function () {

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { VerdictCache } from '../../../provider/src/verify/verdictCache.js';
-import type { Verdict, VerifierReport } from '../../../provider/src/verify/index.js';
+import { makeVerdict, type Verdict, type VerifierReport } from '../../../provider/src/verify/index.js';
 
 const T0 = Date.parse('2025-11-01T00:00:00Z');
 
 function verdict(isSuccess: boolean, reports: { isSuccess: boolean; extensions: Record<string, unknown> }[]): Verdict {
-  return {
-    version: '0.2.0',
+  return makeVerdict({
     isSuccess,
     traceID: 't',
-    timestamp: new Date(T0).toISOString(),
-    verifierReports: reports.map((r) => ({ ...r, message: '' }) as unknown as VerifierReport),
-  };
+    now: new Date(T0),
+    verifierReports: reports.map((r) => ({ ...r, message: '', referenceDigest: '' }) as unknown as VerifierReport),
+  });
 }
 
 describe('verify/verdictCache: a cached pass never outlives what it rests on', () => {
