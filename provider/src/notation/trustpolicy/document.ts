@@ -7,7 +7,7 @@ import type { TrustStoreType } from '../types.js';
 import { checkFieldNames, describe, field, isPlainObject, optionalString, optionalStringArray } from './fields.js';
 import { validateTrustedIdentities } from './identity.js';
 import { parseSignatureVerification } from './level.js';
-import { validateScopesAcrossStatements, validateStatementScopes } from './scope.js';
+import { validateScopesAcrossStatements, canonicalStatementScopes } from './scope.js';
 import {
   LIMITS,
   TRUST_POLICY_LINK,
@@ -104,11 +104,11 @@ function parseStatement(item: unknown, index: number): TrustPolicyStatement {
     trustStores = parseTrustStores(label, storeValues);
     validateTrustedIdentities(name, identities);
   }
-  validateStatementScopes(name, registryScopes ?? []);
+  const canonicalScopes = canonicalStatementScopes(name, registryScopes ?? []);
 
   return Object.freeze({
     name,
-    registryScopes: Object.freeze([...(registryScopes ?? [])]),
+    registryScopes: canonicalScopes,
     signatureVerification,
     trustStores,
     trustedIdentities: Object.freeze([...identities]),

@@ -1,7 +1,10 @@
 /**
  * Registry scopes ("Registry Scopes Constraints") and "Selecting a trust policy based on artifact URI": a scope is
  * a fully qualified repository `host[:port]/path` (no scheme, tag or digest) or the global scope `*` alone.
+ * Scopes and artifact references are compared only in the canonical form of oci/reference (host case, port number,
+ * IPv6 text, Docker Hub's names): two spellings of one repository are one scope, and cannot select different statements.
  */
+import { OciError, formatRepository, parseRepositoryName } from '../../oci/index.js';
 import { NotationError } from '../errors.js';
 import {
   LIMITS,
@@ -14,31 +17,26 @@ import {
   type TrustPolicyStatement,
 } from './types.js';
 
-// The domain and repository grammar of the distribution reference (as notation adapts it). Each repetition
-// consumes a separator, so matching stays linear on bounded input.
-const DOMAIN = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-
 const SCOPE_HINT =
   'make sure it is a fully qualified repository without the scheme, protocol or tag, ' +
-  'e.g. registry.example.com/my/repository or a local scope like local/myOCILayout';
+  'e.g. registry.example.com/my/repository or a local scope like local/my-oci-layout';
 
-/** Why `scope` is not a valid repository scope, or `undefined` when it is. `*` is handled by the caller. */
-function scopeProblem(scope: string): string | undefined {
-  if (scope.includes(WILDCARD)) return 'contains a wildcard "*"; the global scope "*" must stand alone';
-  const slash = scope.indexOf('/');
-  if (slash < 0) return 'has no repository path after the registry host';
-  const domain = scope.slice(0, slash);
-  const path = scope.slice(slash + 1);
-  if (!DOMAIN.test(domain)) return `has an invalid registry host ${quote(domain)}`;
-  if (path.split('/').some((c) => !PATH_COMPONENT.test(c))) {
-    return `has an invalid repository path ${quote(path)} (lower-case letters, digits and . _ __ - separators only)`;
+/** The canonical repository of a scope, or why it is not a valid repository scope. `*` is handled by the caller. */
+function canonicalScope(scope: string): { readonly scope: string } | { readonly problem: string } {
+  if (scope.includes(WILDCARD)) return { problem: 'contains a wildcard "*"; the global scope "*" must stand alone' };
+  try {
+    return { scope: formatRepository(parseRepositoryName(scope)) };
+  } catch (error) {
+    if (error instanceof OciError) return { problem: `is not a repository name: ${error.message}` };
+    throw error;
   }
-  return undefined;
 }
 
-/** Validates the registry scopes of one statement (non-empty, `*` alone, each well-formed, no repeats). */
-export function validateStatementScopes(name: string, scopes: readonly string[]): void {
+/**
+ * Validates the registry scopes of one statement (non-empty, `*` alone, each well-formed, no repeats once canonical)
+ * and returns them in canonical form (`Docker.io/nginx` -> `docker.io/library/nginx`).
+ */
+export function canonicalStatementScopes(name: string, scopes: readonly string[]): readonly string[] {
   const label = statementLabel(name);
   if (scopes.length === 0) {
     throw policyError(`${label} has zero registry scopes; list at least one repository in "registryScopes", or "*"`);
@@ -49,17 +47,22 @@ export function validateStatementScopes(name: string, scopes: readonly string[])
         'keep "*" alone, or move the other scopes into their own statement',
     );
   }
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const scope of scopes) {
+    let canonical = scope;
     if (scope !== WILDCARD) {
-      const problem = scopeProblem(scope);
-      if (problem !== undefined) {
-        throw policyError(`${label}: registry scope ${quote(scope)} is not valid, it ${problem}; ${SCOPE_HINT}`);
-      }
+      const result = canonicalScope(scope);
+      if ('problem' in result) throw policyError(`${label}: registry scope ${quote(scope)} is not valid, it ${result.problem}; ${SCOPE_HINT}`);
+      canonical = result.scope;
     }
-    if (seen.has(scope)) throw policyError(`${label} lists registry scope ${quote(scope)} twice; remove one`);
-    seen.add(scope);
+    const first = seen.get(canonical);
+    if (first !== undefined) {
+      const same = first === scope ? '' : ` (${quote(first)} and ${quote(scope)} name the same repository, ${quote(canonical)})`;
+      throw policyError(`${label} lists registry scope ${quote(canonical)} twice${same}; remove one`);
+    }
+    seen.set(canonical, scope);
   }
+  return Object.freeze([...seen.keys()]);
 }
 
 /** Every scope belongs to one statement only; at most one statement is global. */
@@ -84,36 +87,26 @@ function notApplicable(message: string): NotationError {
   return new NotationError('TRUST_POLICY_NOT_APPLICABLE', message);
 }
 
-/** The repository part (`host[:port]/path`) of `host[:port]/path[:tag][@digest]`. */
+/** The canonical repository (`host[:port]/path`) of `host[:port]/path[:tag][@digest]`. */
 function artifactRepository(reference: string): string {
   const at = reference.lastIndexOf('@');
   let repository = at >= 0 ? reference.slice(0, at) : reference;
   const lastSlash = repository.lastIndexOf('/');
   const tagColon = repository.indexOf(':', lastSlash + 1);
   if (lastSlash >= 0 && tagColon >= 0) repository = repository.slice(0, tagColon);
-  const problem = scopeProblem(repository);
-  if (problem !== undefined) {
+  const result = canonicalScope(repository);
+  if ('problem' in result) {
     throw notApplicable(
-      `artifact reference ${quote(reference)} could not be parsed: its repository ${quote(repository)} ${problem}; ` +
+      `artifact reference ${quote(reference)} could not be parsed: its repository ${quote(repository)} ${result.problem}; ` +
         'give the fully qualified reference without the scheme, e.g. registry.example.com:5000/my/repository@sha256:<digest>',
     );
   }
-  return repository;
-}
-
-/** `host[:port]/path` with the host lower-cased. */
-/** The repository with its host lower-cased and an explicit HTTPS default port (`:443`) dropped: the same registry. */
-function foldHost(repository: string): string {
-  const slash = repository.indexOf('/');
-  if (slash < 0) return repository;
-  const host = repository.slice(0, slash).toLowerCase();
-  return (host.endsWith(':443') ? host.slice(0, -4) : host) + repository.slice(slash);
+  return result.scope;
 }
 
 /**
- * The statement that applies to an artifact: the one whose registryScopes contain the artifact's repository (the
- * registry host compared case-insensitively when no scope matches exactly), else the global (`*`) one. `doc` must
- * come from `parseTrustPolicyDocument`.
+ * The statement that applies to an artifact: the one whose registryScopes contain the artifact's repository, else
+ * the global (`*`) one; both compared in canonical form. `doc` must come from `parseTrustPolicyDocument`.
  */
 export function selectStatement(doc: TrustPolicyDocument, artifactReference: string): TrustPolicyStatement {
   if (typeof artifactReference !== 'string' || artifactReference.length > LIMITS.artifactReferenceLength) {
@@ -125,12 +118,6 @@ export function selectStatement(doc: TrustPolicyDocument, artifactReference: str
     if (statement.registryScopes.includes(repository)) return statement;
     if (statement.registryScopes.includes(WILDCARD)) global ??= statement;
   }
-  // The registry host is a DNS name: `REGISTRY.io/app` (or `registry.io:443/app`) pulls what `registry.io/app` names,
-  // so a host written in another case or with the default port must not escape that repository's statement (notation compares exactly; its caller picks the
-  // reference, an admission request's author picks ours).
-  const folded = foldHost(repository);
-  const sameHost = doc.trustPolicies.find((s) => s.registryScopes.some((scope) => scope !== WILDCARD && foldHost(scope) === folded));
-  if (sameHost !== undefined) return sameHost;
   if (global !== undefined) return global;
   throw notApplicable(
     `artifact ${quote(artifactReference)} has no applicable oci trust policy statement: no statement lists ` +
