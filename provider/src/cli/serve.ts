@@ -5,12 +5,13 @@
  */
 import crossFetch from 'cross-fetch';
 import { pino, type Logger } from 'pino';
-import { defaultConfigPath, watchConfigFiles } from '../config/index.js';
+import { ConfigError, defaultConfigPath, formatIssue, watchConfigFiles } from '../config/index.js';
 import { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type GatekeeperCa } from '../k8s/index.js';
 import type { ConfigSource, StoreConfig } from '../config/types.js';
 import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
 import { createApp, createMetricsApp, ProviderMetrics, startServer, watchSettingsFile, type Deadlines, type RunningServer, type SettingsFile } from '../server/index.js';
 import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
+import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseServeArgs, SERVE_HELP, type ServeSettings } from './serveArgs.js';
 
@@ -55,13 +56,33 @@ function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logg
     });
 }
 
+/** Why `serve` does not start when its configuration files do not load: every problem, and what to do. */
+function initialFailure(paths: readonly string[], error: ConfigError | undefined): string {
+  const problems = error?.issues.map((issue) => `  - ${formatIssue(issue)}`) ?? [`  - ${error?.message ?? 'no resource was loaded'}`];
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return (
+    `the configuration ${paths.join(', ')} does not load (${count}), so there is nothing to serve:\n${problems.join('\n')}\n` +
+    'fix them and start again (signgate serve --config PATH; a Kubernetes install uses --kubernetes and waits for valid resources instead)'
+  );
+}
+
 /**
  * Starts everything `settings` describes; the returned handle closes it all. `clock` is the verification and registry
  * clock (default: the wall clock; tests pin it); the TLS development certificate always uses the wall clock.
  */
 export async function startProvider(settings: ServeSettings, logger: Logger, options: { clock?: () => Date } = {}): Promise<RunningProvider> {
   const clock = options.clock ?? wallClock;
-  const onConfigError = (error: Error & { code?: string }): void => logger.error({ code: error.code }, `configuration rejected, the last good one keeps serving: ${error.message}`);
+  let source: ConfigSource | undefined;
+  let initialError: ConfigError | undefined;
+  const onConfigError = (error: Error & { code?: string }): void => {
+    // files: a first load that fails stops the start (below), listing every problem; it is not a running server's log line
+    if (source === undefined && !settings.kubernetes && error instanceof ConfigError) {
+      initialError = error;
+      return;
+    }
+    const keeps = source?.current() !== undefined ? 'the last good configuration keeps serving' : 'no configuration is loaded yet: every key is answered with an item error and /readyz is not ready until a valid one is applied';
+    logger.error({ code: error.code }, `${error.message}\n${keeps}`);
+  };
   const kube = settings.kubernetes ? defaultKubeClient() : undefined;
   let gatekeeperCa: GatekeeperCa | undefined;
   if (kube && settings.gatekeeperCaSecret !== undefined && settings.clientCa !== undefined) {
@@ -71,6 +92,12 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   const configSource = kube
     ? await startKubernetesConfig(kube, { onError: (e) => (e instanceof Error && 'issues' in e ? onConfigError(e) : logger.warn({ err: e.message }, 'kubernetes')) })
     : await watchConfigFiles(settings.configPaths, { onError: onConfigError });
+  source = configSource;
+  if (!settings.kubernetes && configSource.current() === undefined) {
+    await configSource.close();
+    await gatekeeperCa?.close();
+    throw new UsageError(initialFailure(settings.configPaths, initialError));
+  }
   const current = configSource.current();
   if (current !== undefined) logger.info({ generation: current.generation, paths: settings.configPaths }, 'configuration loaded');
   const unsubscribe = configSource.subscribe((c) => logger.info({ generation: c.generation }, 'configuration reloaded'));
@@ -135,6 +162,13 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   };
 }
 
+/** Start-up failures that are the operator's to fix (exit 2): flags, configuration, settings, TLS files, kubeconfig. */
+const CONFIGURATION_CODES: ReadonlySet<string> = new Set(['SETTINGS_INVALID', 'TLS_INVALID', 'KUBE_CONFIG']);
+
+function isConfigurationProblem(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof ConfigError || (error instanceof SigngateError && CONFIGURATION_CODES.has(error.code));
+}
+
 export async function serveCommand(argv: readonly string[], io: CommandIO, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   let settings: ServeSettings | 'help';
   try {
@@ -153,7 +187,7 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     provider = await startProvider(settings, logger);
   } catch (error) {
     io.stderr.write(`signgate serve: ${(error as Error).message}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    return isConfigurationProblem(error) ? 2 : 1;
   }
   const dev = provider.server.devCertificate;
   if (dev !== undefined) {

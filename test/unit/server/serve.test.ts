@@ -205,7 +205,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
       await writeFile(settingsFile, 'verifyTimeout: 5\n');
       const err = sink();
       const code = await serveCommand(['--settings', settingsFile, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], { stdout: sink().stream, stderr: err.stream }, { SIGNGATE_LOG_LEVEL: 'silent' });
-      assert.equal(code, 1);
+      assert.equal(code, 2, 'an invalid settings file is a configuration problem: exit 2');
       assert.match(err.text(), /signgate serve: settings file .*settings\.yaml: verifyTimeout: must be a duration with a unit, like 4900ms or 2s, got the number 5/);
     } finally {
       await dirs.cleanup();
