@@ -29,9 +29,21 @@ export {
   failedValidation,
   firstLoggedFailure,
   verifySignature,
+  type RevocationInput,
   type ValidationName,
   type ValidationResult,
   type VerificationOutcome,
   type VerifySignatureInput,
 } from './verifier/index.js';
-export { signEnvelope, type SignRequest } from './signer/index.js';
+export {
+  KEY_SPECS,
+  algorithmForKeySpec,
+  checkGeneratedEnvelope,
+  keySpecName,
+  privateKeySigner,
+  signEnvelope,
+  type KeySigner,
+  type KeySpec,
+  type SignRequest,
+} from './signer/index.js';
+export { parseCertificate, validateCodeSigningCertChain } from './x509/index.js';

@@ -11,7 +11,7 @@ import { envelopeInvalid } from './encoding.js';
 import { verifyParts, type EnvelopeParts } from './integrity.js';
 import { parseJws } from './jws.js';
 
-export { ALGORITHMS, algorithmForKey, createSignatureBytes, type AlgorithmSpec } from './algorithms.js';
+export { ALGORITHMS, algorithmForKey, createSignatureBytes, verifySignatureBytes, type AlgorithmSpec } from './algorithms.js';
 export { Tag, coseSigStructure, encodeCbor } from './cbor.js';
 export { CBOR_TAG, COSE_LABEL, HEADER, JWS_HEADER } from './constants.js';
 

@@ -4,16 +4,7 @@
  * order, the signature over Sig_structure ["Signature1", protected, h'', payload], and an unprotected header with
  * x5chain (label 33), the signing agent and the optional timestamp token.
  */
-import {
-  COSE_LABEL,
-  HEADER,
-  Tag,
-  CBOR_TAG,
-  coseSigStructure,
-  createSignatureBytes,
-  encodeCbor,
-  type AlgorithmSpec,
-} from '../envelope/index.js';
+import { COSE_LABEL, HEADER, Tag, CBOR_TAG, coseSigStructure, encodeCbor } from '../envelope/index.js';
 import { MEDIA_TYPE_PAYLOAD } from '../types.js';
 import type { SigningInput } from './request.js';
 
@@ -21,7 +12,8 @@ function epoch(date: Date): Tag {
   return new Tag(Math.floor(date.getTime() / 1000), CBOR_TAG.epochTime);
 }
 
-export async function buildCose(input: SigningInput, algorithm: AlgorithmSpec): Promise<Uint8Array> {
+export async function buildCose(input: SigningInput): Promise<Uint8Array> {
+  const { algorithm } = input.signer;
   const authority = input.signingScheme === 'notary.x509.signingAuthority';
   const crit: string[] = [HEADER.signingScheme];
   if (authority) crit.push(HEADER.authenticSigningTime);
@@ -36,10 +28,10 @@ export async function buildCose(input: SigningInput, algorithm: AlgorithmSpec): 
   if (input.expiry) header.set(HEADER.expiry, epoch(input.expiry));
 
   const protectedBytes = encodeCbor(header);
-  const signature = createSignatureBytes(algorithm, input.privateKey, coseSigStructure(protectedBytes, input.payload));
+  const signature = await input.signer.sign(coseSigStructure(protectedBytes, input.payload));
   const timestamp = input.timestamper ? await input.timestamper(signature) : undefined;
 
-  const unprotected = new Map<number | string, unknown>([[COSE_LABEL.x5chain, input.certificateChain.map((der) => new Uint8Array(der))]]);
+  const unprotected = new Map<number | string, unknown>([[COSE_LABEL.x5chain, input.signer.certificateChain.map((der) => new Uint8Array(der))]]);
   if (input.signingAgent) unprotected.set(HEADER.signingAgent, input.signingAgent);
   if (timestamp) unprotected.set(HEADER.timestampSignature, new Uint8Array(timestamp));
   return encodeCbor(new Tag([protectedBytes, unprotected, input.payload, signature], CBOR_TAG.coseSign1));

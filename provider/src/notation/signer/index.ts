@@ -1,8 +1,7 @@
 /**
- * The signer: the inverse of ../envelope. Produces JWS or COSE envelopes that notation itself accepts; the algorithm
- * comes from the key (the same table the parser uses).
+ * The signer: the inverse of ../envelope. Produces JWS or COSE envelopes that notation itself accepts, through the
+ * key-signer seam (keySigner.ts); the algorithm comes from the key spec (the same table the parser uses).
  */
-import { algorithmForKey } from '../envelope/index.js';
 import { NotationError } from '../errors.js';
 import { MEDIA_TYPE_COSE, MEDIA_TYPE_JWS, type EnvelopeMediaType } from '../types.js';
 import { buildCose } from './cose.js';
@@ -10,18 +9,20 @@ import { buildJws } from './jws.js';
 import { validateSignRequest, type SignRequest } from './request.js';
 
 export { DEFAULT_SIGNING_AGENT, type SignRequest } from './request.js';
+export { checkGeneratedEnvelope } from './generatedEnvelope.js';
+export { KEY_SPECS, algorithmForKeySpec, keySpecName, privateKeySigner, type KeySigner, type KeySpec } from './keySigner.js';
 
 /**
- * Signs `req.payload`. Throws NotationError SIGN_REQUEST_INVALID for an unusable request and ALGORITHM_UNSUPPORTED for
- * a key outside RSA 2048/3072/4096 and EC P-256/384/521.
+ * Signs `req.payload`. Throws NotationError SIGN_REQUEST_INVALID for an unusable request, ALGORITHM_UNSUPPORTED for
+ * a key outside RSA 2048/3072/4096 and EC P-256/384/521, ALGORITHM_MISMATCH when a key signer's key spec is not its
+ * leaf certificate's, and SIGNATURE_INVALID when a key signer's signature does not verify (nothing is returned then).
  */
 export async function signEnvelope(req: SignRequest): Promise<{ mediaType: EnvelopeMediaType; envelope: Uint8Array }> {
   if (req.format !== 'jws' && req.format !== 'cose') {
     throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign: format ${JSON.stringify(req.format)} is not "jws" or "cose"`);
   }
   const input = validateSignRequest(req);
-  const algorithm = algorithmForKey(input.privateKey, 'the signing key');
   return req.format === 'jws'
-    ? { mediaType: MEDIA_TYPE_JWS, envelope: await buildJws(input, algorithm) }
-    : { mediaType: MEDIA_TYPE_COSE, envelope: await buildCose(input, algorithm) };
+    ? { mediaType: MEDIA_TYPE_JWS, envelope: await buildJws(input) }
+    : { mediaType: MEDIA_TYPE_COSE, envelope: await buildCose(input) };
 }

@@ -3,7 +3,7 @@
  * crit [signingScheme, authenticSigningTime?, expiry?], times as RFC 3339 UTC seconds, the flattened serialization
  * with members in Go struct order, x5c and the timestamp token as padded standard base64.
  */
-import { HEADER, JWS_HEADER, createSignatureBytes, type AlgorithmSpec } from '../envelope/index.js';
+import { HEADER, JWS_HEADER } from '../envelope/index.js';
 import { MEDIA_TYPE_PAYLOAD } from '../types.js';
 import type { SigningInput } from './request.js';
 
@@ -17,7 +17,8 @@ function sortedObject(entries: [string, unknown][]): Record<string, unknown> {
   return Object.fromEntries(entries);
 }
 
-export async function buildJws(input: SigningInput, algorithm: AlgorithmSpec): Promise<Uint8Array> {
+export async function buildJws(input: SigningInput): Promise<Uint8Array> {
+  const { algorithm } = input.signer;
   const authority = input.signingScheme === 'notary.x509.signingAuthority';
   const crit: string[] = [HEADER.signingScheme];
   if (authority) crit.push(HEADER.authenticSigningTime);
@@ -33,12 +34,12 @@ export async function buildJws(input: SigningInput, algorithm: AlgorithmSpec): P
 
   const protectedB64 = Buffer.from(JSON.stringify(sortedObject(header))).toString('base64url');
   const payloadB64 = Buffer.from(input.payload).toString('base64url');
-  const signature = createSignatureBytes(algorithm, input.privateKey, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+  const signature = await input.signer.sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
   const timestamp = input.timestamper ? await input.timestamper(signature) : undefined;
 
   const unprotected: Record<string, unknown> = {};
   if (timestamp) unprotected[HEADER.timestampSignature] = Buffer.from(timestamp).toString('base64');
-  unprotected[JWS_HEADER.x5c] = input.certificateChain.map((der) => Buffer.from(der).toString('base64'));
+  unprotected[JWS_HEADER.x5c] = input.signer.certificateChain.map((der) => Buffer.from(der).toString('base64'));
   if (input.signingAgent) unprotected[HEADER.signingAgent] = input.signingAgent;
   const envelope = {
     payload: payloadB64,

@@ -1,22 +1,28 @@
 /**
  * The sign request and its validation into what the envelope builders consume (notation-core-go
- * validateSignRequest: times truncated to seconds, expiry after signing time, a signing scheme, a chain whose leaf
- * holds the signing key). Certificate-chain rules themselves belong to ../x509.
+ * validateSignRequest: times truncated to seconds, expiry after signing time, a signing scheme, a key signer whose
+ * leaf holds the key — see keySigner.ts). Certificate-chain rules themselves belong to ../x509.
  */
-import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { NotationError } from '../errors.js';
 import type { Payload, SigningScheme } from '../types.js';
+import { checkKeySigner, privateKeySigner, type CheckedSigner, type KeySigner } from './keySigner.js';
 import { serializePayload } from './payload.js';
 
 export const DEFAULT_SIGNING_AGENT = 'signgate/0.1.0';
 
+/**
+ * What to sign and with which key: a `signer` (a key in custody), or a `privateKey` in memory with its
+ * `certificateChain` (the key-file door, which becomes a `privateKeySigner`) — exactly one of the two.
+ */
 export interface SignRequest {
   readonly format: 'jws' | 'cose';
   readonly payload: Payload;
+  readonly signer?: KeySigner;
   /** RSA (2048/3072/4096) or EC (P-256/384/521) private key; it decides the algorithm. */
-  readonly privateKey: KeyObject;
+  readonly privateKey?: KeyObject;
   /** DER, leaf first; the leaf must hold the public half of privateKey. */
-  readonly certificateChain: readonly Uint8Array[];
+  readonly certificateChain?: readonly Uint8Array[];
   readonly signingScheme: SigningScheme;
   /** signingTime (notary.x509) or authenticSigningTime (notary.x509.signingAuthority); truncated to seconds. */
   readonly signingTime: Date;
@@ -27,11 +33,10 @@ export interface SignRequest {
   readonly timestamper?: (signature: Uint8Array) => Promise<Uint8Array>;
 }
 
-/** A validated request. */
+/** A validated request: the builders see only the checked signer. */
 export interface SigningInput {
   readonly payload: Uint8Array;
-  readonly privateKey: KeyObject;
-  readonly certificateChain: readonly Uint8Array[];
+  readonly signer: CheckedSigner;
   readonly signingScheme: SigningScheme;
   readonly signingTime: Date;
   readonly expiry?: Date;
@@ -48,17 +53,6 @@ function seconds(date: unknown, name: string): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
-function checkLeafHoldsKey(leaf: Uint8Array, privateKey: KeyObject): void {
-  let certKey: Buffer;
-  try {
-    certKey = new X509Certificate(leaf).publicKey.export({ type: 'spki', format: 'der' });
-  } catch (cause) {
-    invalid('the first certificate of the chain does not parse as an X.509 certificate', cause);
-  }
-  const ownKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!certKey.equals(ownKey)) invalid('the private key does not belong to the first (leaf) certificate of the chain');
-}
-
 function wrapTimestamper(timestamper: (signature: Uint8Array) => Promise<Uint8Array>) {
   return async (signature: Uint8Array): Promise<Uint8Array> => {
     const token = await timestamper(signature);
@@ -71,13 +65,11 @@ export function validateSignRequest(req: SignRequest): SigningInput {
   if (req.signingScheme !== 'notary.x509' && req.signingScheme !== 'notary.x509.signingAuthority') {
     invalid(`signing scheme ${JSON.stringify(req.signingScheme)} is not notary.x509 or notary.x509.signingAuthority`);
   }
-  if (req.privateKey?.type !== 'private') invalid('privateKey must be a private KeyObject');
-  const chain = req.certificateChain;
-  if (!Array.isArray(chain) || chain.length === 0) invalid('the certificate chain is empty; pass the leaf certificate first');
-  for (const [i, der] of chain.entries()) {
-    if (!(der instanceof Uint8Array) || der.byteLength === 0) invalid(`certificate ${i} of the chain is not DER bytes`);
+  if (req.signer !== undefined && (req.privateKey !== undefined || req.certificateChain !== undefined)) {
+    invalid('pass either a key signer or a private key with its certificate chain, not both');
   }
-  checkLeafHoldsKey(chain[0] as Uint8Array, req.privateKey);
+  if (req.signer === undefined && req.privateKey === undefined) invalid('no key: pass a key signer or a private key with its certificate chain');
+  const signer = checkKeySigner(req.signer ?? privateKeySigner(req.privateKey as KeyObject, req.certificateChain ?? []));
   const signingTime = seconds(req.signingTime, 'signingTime');
   const expiry = req.expiry === undefined ? undefined : seconds(req.expiry, 'expiry');
   if (expiry && expiry.getTime() <= signingTime.getTime()) invalid('expiry must be later than the signing time');
@@ -86,8 +78,7 @@ export function validateSignRequest(req: SignRequest): SigningInput {
   }
   return {
     payload: serializePayload(req.payload),
-    privateKey: req.privateKey,
-    certificateChain: [...chain],
+    signer,
     signingScheme: req.signingScheme,
     signingTime,
     ...(expiry ? { expiry } : {}),
