@@ -72,15 +72,16 @@ function initialFailure(paths: readonly string[], error: ConfigError | undefined
  */
 export async function startProvider(settings: ServeSettings, logger: Logger, options: { clock?: () => Date } = {}): Promise<RunningProvider> {
   const clock = options.clock ?? wallClock;
-  let source: ConfigSource | undefined;
+  let starting = true;
+  let hasConfig = false;
   let initialError: ConfigError | undefined;
   const onConfigError = (error: Error & { code?: string }): void => {
     // files: a first load that fails stops the start (below), listing every problem; it is not a running server's log line
-    if (source === undefined && !settings.kubernetes && error instanceof ConfigError) {
+    if (starting && !settings.kubernetes && error instanceof ConfigError) {
       initialError = error;
       return;
     }
-    const keeps = source?.current() !== undefined ? 'the last good configuration keeps serving' : 'no configuration is loaded yet: every key is answered with an item error and /readyz is not ready until a valid one is applied';
+    const keeps = hasConfig ? 'the last good configuration keeps serving' : 'no configuration is loaded yet: every key is answered with an item error and /readyz is not ready until a valid one is applied';
     logger.error({ code: error.code }, `${error.message}\n${keeps}`);
   };
   const kube = settings.kubernetes ? defaultKubeClient() : undefined;
@@ -92,15 +93,19 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   const configSource = kube
     ? await startKubernetesConfig(kube, { onError: (e) => (e instanceof Error && 'issues' in e ? onConfigError(e) : logger.warn({ err: e.message }, 'kubernetes')) })
     : await watchConfigFiles(settings.configPaths, { onError: onConfigError });
-  source = configSource;
-  if (!settings.kubernetes && configSource.current() === undefined) {
+  starting = false;
+  hasConfig = configSource.current() !== undefined;
+  if (!settings.kubernetes && !hasConfig) {
     await configSource.close();
     await gatekeeperCa?.close();
     throw new UsageError(initialFailure(settings.configPaths, initialError));
   }
   const current = configSource.current();
   if (current !== undefined) logger.info({ generation: current.generation, paths: settings.configPaths }, 'configuration loaded');
-  const unsubscribe = configSource.subscribe((c) => logger.info({ generation: c.generation }, 'configuration reloaded'));
+  const unsubscribe = configSource.subscribe((c) => {
+    hasConfig = true;
+    logger.info({ generation: c.generation }, 'configuration reloaded');
+  });
   // read at scrape time; `executor` and `pool` are assigned below, before any scrape can happen. The pool folds the
   // counts of registry clients it retires into running totals, so this stays bounded however often Stores change.
   const metrics = new ProviderMetrics({
