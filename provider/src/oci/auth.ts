@@ -3,13 +3,14 @@
  * from the realm named in the WWW-Authenticate challenge (service, scope), cached per registry and scope until they
  * expire by the injected clock. After one challenge the scheme is remembered per registry, so later requests send
  * credentials (or fetch the token for a new scope) without another 401 round trip. Credentials never reach logs or
- * messages.
+ * messages, and reach a token realm only on the registry's own site or listed in allowedTokenRealms (tokenRealm.ts).
  */
 import { LRUCache } from 'lru-cache';
 import { OciError } from './errors.js';
 import { readBody } from './body.js';
 import { isPlainObject } from './descriptor.js';
 import { statusError } from './httpError.js';
+import { checkTokenRealm } from './tokenRealm.js';
 import { discard, type HttpRequest, type Sent, type Transport } from './transport.js';
 import type { Credential, CredentialLookup } from './credentials.js';
 
@@ -49,6 +50,8 @@ export interface AuthOptions {
   readonly credentials?: CredentialLookup;
   readonly clock: () => Date;
   readonly tokenCacheEntries?: number;
+  /** Canonical hosts (tokenRealm.ts parseAllowedTokenRealms) of token realms off the registry's site that may get its credentials. */
+  readonly allowedTokenRealms?: ReadonlySet<string>;
 }
 
 function basic(c: { username: string; password: string }): string {
@@ -145,6 +148,7 @@ export class Authenticator {
     if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && transport.isPlainHttp(realm.host))) {
       throw new OciError('RESPONSE_INVALID', `registry ${registry} named token realm ${realm.origin}${realm.pathname}, which is not HTTPS; list its host in plainHttpHosts to allow it`);
     }
+    if (credential !== undefined) checkTokenRealm(registry, realm, this.options.allowedTokenRealms ?? new Set());
     const what = `token for ${scopes.join(' ') || 'registry access'} at ${registry}`;
     let request: HttpRequest;
     if (credential !== undefined && 'identityToken' in credential) {

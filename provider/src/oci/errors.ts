@@ -28,7 +28,8 @@ export type OciErrorCode =
   | 'REGISTRY_REJECTED' // 4xx for a well-formed request (e.g. a pushed manifest the registry refuses)
   | 'RESPONSE_INVALID' // a response breaks the distribution spec (headers, redirects, token answer, pagination)
   | 'CREDENTIALS_INVALID' // a Docker config.json or credential option cannot be read
-  | 'CONFIG_INVALID'; // a registry client option is invalid (CA bundle, host list, limits)
+  | 'CONFIG_INVALID' // a registry client option is invalid (CA bundle, host list, limits)
+  | 'TOKEN_REALM_REFUSED'; // a bearer challenge names a token realm on another site that may not receive the registry's credentials
 
 export class OciError extends SigngateError<OciErrorCode> {}
 

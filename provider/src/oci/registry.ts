@@ -10,6 +10,7 @@ import type { CredentialLookup } from './credentials.js';
 import { MAX_MANIFEST_BYTES } from './mediaTypes.js';
 import { parseReference, type Reference } from './reference.js';
 import { Repository, type RegistryLimits, type RepositoryContext } from './repository.js';
+import { parseAllowedTokenRealms } from './tokenRealm.js';
 import { Transport, type FetchLike, type RegistryEvent } from './transport.js';
 
 export interface RegistryOptions {
@@ -18,6 +19,11 @@ export interface RegistryOptions {
   /** Wall clock for token expiry, cache TTLs and the signature `created` annotation. */
   readonly clock: () => Date;
   readonly credentials?: CredentialLookup;
+  /**
+   * Token realm hosts (`host` or `host:port`) off the registry's own site that may receive its credentials; a realm on
+   * the registry's registrable domain always may (tokenRealm.ts). Anonymous token requests go to any realm.
+   */
+  readonly allowedTokenRealms?: readonly string[];
   /** Hosts (`host` or `host:port`) spoken to over plain HTTP; loopback hosts always are. */
   readonly plainHttpHosts?: readonly string[];
   /** Loopback hosts (localhost, 127.0.0.0/8, [::1]) use plain HTTP unless this is false. Default true. */
@@ -71,7 +77,12 @@ export class Registry {
     }
     this.ctx = {
       transport,
-      auth: new Authenticator({ transport, clock: options.clock, ...(options.credentials !== undefined ? { credentials: options.credentials } : {}) }),
+      auth: new Authenticator({
+        transport,
+        clock: options.clock,
+        allowedTokenRealms: parseAllowedTokenRealms(options.allowedTokenRealms ?? []),
+        ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      }),
       caches: new RegistryCaches(options.cache ?? {}, options.clock),
       limits,
       clock: options.clock,

@@ -119,8 +119,9 @@ describe('oci authenticator (scripted fetch)', () => {
 
   it('exchanges an identity token (refresh token) with a POST to the realm', async () => {
     const { fetch, calls } = scriptedFetch((c) => {
-      if (c.url.startsWith('https://auth.example/token')) return { status: 200, body: '{"access_token":"AT","expires_in":300}' };
-      return c.headers['authorization'] === 'Bearer AT' ? { status: 200 } : challenge('https://auth.example/token');
+      // the realm shares the registry's registrable domain (r.example), so the identity token may go there (tokenRealm.ts)
+      if (c.url.startsWith('https://auth.r.example/token')) return { status: 200, body: '{"access_token":"AT","expires_in":300}' };
+      return c.headers['authorization'] === 'Bearer AT' ? { status: 200 } : challenge('https://auth.r.example/token');
     });
     const auth = new Authenticator({ transport: new Transport({ fetch }), clock: () => new Date(0), credentials: () => ({ identityToken: 'REFRESH' }) });
     const sent = await auth.send('r.example', { method: 'GET', url: 'https://r.example/v2/app/manifests/v1' }, ['repository:app:pull']);
