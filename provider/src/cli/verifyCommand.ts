@@ -2,17 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_POLICY, type VerificationPolicyMode } from '../config/index.js';
 import {
+  ARTIFACT_TYPE_SIGNATURE,
   NotationError,
   openTrustStore,
   parseTrustPolicyDocument,
   type TrustPolicyDocument,
 } from '../notation/index.js';
 import { OciError, formatReference, openOciLayout, parseReference, type Descriptor } from '../oci/index.js';
-import { toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
+import { policyFor, toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
 import { UsageError, type CommandIO } from './io.js';
 import { REGISTRY_HELP, REGISTRY_OPTIONS, registryFromArgs, type RegistryArgs } from './registryArgs.js';
 import { formatVerdictText } from './verdictText.js';
+
+/** The provider's built-in mode for Notation signatures (config's DEFAULT_POLICY), so both decide alike by default. */
+const DEFAULT_VERIFICATION_POLICY = policyFor(DEFAULT_POLICY, ARTIFACT_TYPE_SIGNATURE);
 
 const HELP = `usage: signgate verify REF --trust-policy FILE --trust-store DIR [options]          (an image in a registry)
        signgate verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [options]  (an OCI image layout)
@@ -25,6 +30,10 @@ const HELP = `usage: signgate verify REF --trust-policy FILE --trust-store DIR [
                          (default: local/<layout folder name>, which only a "*" statement covers)
   --user-metadata K=V    require this metadata in the signature (repeatable)
   --at RFC3339           verify as of this time instead of now
+  --verification-policy any|all
+                         any: one signature that verifies admits the image (notation verify's rule); all: every
+                         signature found must verify. Default ${DEFAULT_VERIFICATION_POLICY}, the provider's default for Notation signatures.
+                         Every signature found is verified and listed with its own outcome either way.
   --output text|json     text for people (default), json for the verdict object
 
 ${REGISTRY_HELP}
@@ -43,6 +52,7 @@ interface VerifyOptions {
   readonly userMetadata: Readonly<Record<string, string>>;
   readonly at?: Date;
   readonly output: 'text' | 'json';
+  readonly verificationPolicy: VerificationPolicyMode;
 }
 
 function parseTarget(layoutArg: string | undefined, positionals: readonly string[], scope: string | undefined, registryArgs: RegistryArgs): Target {
@@ -71,6 +81,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
       'user-metadata': { type: 'string', multiple: true },
       at: { type: 'string' },
       output: { type: 'string', default: 'text' },
+      'verification-policy': { type: 'string', default: DEFAULT_VERIFICATION_POLICY },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,6 +92,10 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
   if (!values['trust-policy']) throw new UsageError('--trust-policy FILE is required (a Notation trustpolicy.json)');
   if (!values['trust-store']) throw new UsageError('--trust-store DIR is required (the folder that holds x509/)');
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, not "${values.output}"`);
+  const verificationPolicy = values['verification-policy'];
+  if (verificationPolicy !== 'any' && verificationPolicy !== 'all') {
+    throw new UsageError(`--verification-policy must be any or all, not "${verificationPolicy}"`);
+  }
   let at: Date | undefined;
   if (values.at !== undefined) {
     at = new Date(values.at);
@@ -101,6 +116,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
     userMetadata,
     ...(at ? { at } : {}),
     output: values.output,
+    verificationPolicy,
   };
 }
 
@@ -198,11 +214,17 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
         trustStore: openTrustStore(options.trustStoreDir),
         clock,
         userMetadata: options.userMetadata,
+        policy: options.verificationPolicy,
       }).catch((err: unknown) => {
         if (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE') asUsage(err);
         throw err;
       });
-      verdict = toVerdict(result, { subject: artifact.artifactReference, traceID: randomUUID(), now: clock() });
+      verdict = toVerdict(result, {
+        subject: artifact.artifactReference,
+        traceID: randomUUID(),
+        now: clock(),
+        verificationPolicy: options.verificationPolicy,
+      });
     } finally {
       artifact.close();
     }
