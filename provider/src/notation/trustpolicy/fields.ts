@@ -1,8 +1,9 @@
 /**
  * Readers for the untrusted JSON value of a trust policy. They mirror what notation's Go JSON decoding accepts:
  * unknown fields are ignored and `null` means "absent". Two deliberate differences, both failing closed with a
- * clear message: a field spelled like a known one in another case (Go would read `Version` as `version`) is
- * rejected, and a wrongly typed value names its field instead of "malformed trust policy".
+ * clear message: a field spelled like a known one in another case (Go would read `Version` as `version`) or a few
+ * letters off (`trustedIdentity`) is rejected with the name meant, and a wrongly typed value names its field instead
+ * of "malformed trust policy".
  */
 import { LIMITS, policyError, quote } from './types.js';
 
@@ -21,9 +22,41 @@ export function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** Edit distance (insert, delete, substitute, swap two neighbours) between `a` and `b`, or `limit + 1` once above `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
+      current.push(d);
+    }
+    if (Math.min(...current) > limit) return limit + 1;
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** The known field an unknown `key` is most likely a misspelling of: a few edits away, in any case. */
+function misspelledField(key: string, known: readonly string[]): string | undefined {
+  let best: { readonly name: string; readonly distance: number } | undefined;
+  for (const name of known) {
+    const limit = Math.max(1, Math.floor(name.length / 4));
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase(), limit);
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
 /**
- * Checks the field names of an object: bounded in number, and none a case variant of a known field. Unknown
- * fields are otherwise ignored, as notation ignores them.
+ * Checks the field names of an object: bounded in number, and none a misspelling of a known field (another case, or
+ * a few letters off: `trustedIdentity` for `trustedIdentities`), which would otherwise be dropped without a word.
+ * Other unknown fields are ignored, as notation ignores them.
  */
 export function checkFieldNames(obj: JsonObject, known: readonly string[], where: string): void {
   const keys = Object.keys(obj);
@@ -32,10 +65,12 @@ export function checkFieldNames(obj: JsonObject, known: readonly string[], where
   }
   for (const key of keys) {
     if (known.includes(key)) continue;
-    const meant = known.find((k) => k.toLowerCase() === key.toLowerCase());
-    if (meant !== undefined) {
+    const meant = misspelledField(key, known);
+    if (meant === undefined) continue;
+    if (meant.toLowerCase() === key.toLowerCase()) {
       throw policyError(`${where} has field ${quote(key)}; spell it exactly ${quote(meant)} (field names are case-sensitive here)`);
     }
+    throw policyError(`${where} has unknown field ${quote(key)}; did you mean ${quote(meant)}? (known fields: ${known.join(', ')})`);
   }
 }
 
