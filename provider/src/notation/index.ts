@@ -42,6 +42,7 @@ export {
   keySpecName,
   privateKeySigner,
   signEnvelope,
+  type KeySignature,
   type KeySigner,
   type KeySpec,
   type SignRequest,

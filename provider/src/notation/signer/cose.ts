@@ -28,10 +28,10 @@ export async function buildCose(input: SigningInput): Promise<Uint8Array> {
   if (input.expiry) header.set(HEADER.expiry, epoch(input.expiry));
 
   const protectedBytes = encodeCbor(header);
-  const signature = await input.signer.sign(coseSigStructure(protectedBytes, input.payload));
+  const { signature, certificateChain } = await input.signer.sign(coseSigStructure(protectedBytes, input.payload));
   const timestamp = input.timestamper ? await input.timestamper(signature) : undefined;
 
-  const unprotected = new Map<number | string, unknown>([[COSE_LABEL.x5chain, input.signer.certificateChain.map((der) => new Uint8Array(der))]]);
+  const unprotected = new Map<number | string, unknown>([[COSE_LABEL.x5chain, certificateChain.map((der) => new Uint8Array(der))]]);
   if (input.signingAgent) unprotected.set(HEADER.signingAgent, input.signingAgent);
   if (timestamp) unprotected.set(HEADER.timestampSignature, new Uint8Array(timestamp));
   return encodeCbor(new Tag([protectedBytes, unprotected, input.payload, signature], CBOR_TAG.coseSign1));

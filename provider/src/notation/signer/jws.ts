@@ -34,12 +34,12 @@ export async function buildJws(input: SigningInput): Promise<Uint8Array> {
 
   const protectedB64 = Buffer.from(JSON.stringify(sortedObject(header))).toString('base64url');
   const payloadB64 = Buffer.from(input.payload).toString('base64url');
-  const signature = await input.signer.sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+  const { signature, certificateChain } = await input.signer.sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
   const timestamp = input.timestamper ? await input.timestamper(signature) : undefined;
 
   const unprotected: Record<string, unknown> = {};
   if (timestamp) unprotected[HEADER.timestampSignature] = Buffer.from(timestamp).toString('base64');
-  unprotected[JWS_HEADER.x5c] = input.signer.certificateChain.map((der) => Buffer.from(der).toString('base64'));
+  unprotected[JWS_HEADER.x5c] = certificateChain.map((der) => Buffer.from(der).toString('base64'));
   if (input.signingAgent) unprotected[HEADER.signingAgent] = input.signingAgent;
   const envelope = {
     payload: payloadB64,

@@ -19,13 +19,17 @@ export interface KeySigner {
   /** Names the key in messages (a file path, a PKCS#11 URI without its PIN, a plugin and key id); never a secret. */
   readonly description: string;
   readonly keySpec: KeySpec;
-  /** DER, leaf first; the leaf holds the public half of the key. */
-  readonly certificateChain: readonly Uint8Array[];
   /**
-   * Signs exactly `data` with the key spec's algorithm: RSASSA-PSS (MGF1 with the same hash, salt length = hash
-   * length) or ECDSA returning the raw r||s form JWS and COSE use.
+   * Signs exactly `data` with the key spec's algorithm — RSASSA-PSS (MGF1 with the same hash, salt length = hash
+   * length) or ECDSA in the raw r||s form JWS and COSE use — and returns the certificate chain (DER, leaf first) whose
+   * leaf holds the key. (A Notation plugin names its chain only in its generate-signature answer.)
    */
-  sign(data: Uint8Array): Promise<Uint8Array>;
+  sign(data: Uint8Array): Promise<KeySignature>;
+}
+
+export interface KeySignature {
+  readonly signature: Uint8Array;
+  readonly certificateChain: readonly Uint8Array[];
 }
 
 export function keySpecName(spec: AlgorithmSpec): KeySpec {
@@ -49,7 +53,7 @@ export function privateKeySigner(privateKey: KeyObject, certificateChain: readon
     try {
       certKey = new X509Certificate(leaf).publicKey.export({ type: 'spki', format: 'der' });
     } catch {
-      certKey = undefined; // reported by checkKeySigner with the chain rules
+      certKey = undefined; // reported by checkKeySigner
     }
     const ownKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
     if (certKey && !certKey.equals(ownKey)) {
@@ -62,23 +66,36 @@ export function privateKeySigner(privateKey: KeyObject, certificateChain: readon
   return {
     description,
     keySpec: keySpecName(spec),
-    certificateChain,
-    sign: async (data) => createSignatureBytes(spec, privateKey, data),
+    sign: async (data) => ({ signature: createSignatureBytes(spec, privateKey, data), certificateChain }),
   };
 }
 
-/** A KeySigner whose chain and key spec were checked; `sign` checks every signature before returning it. */
+/** A KeySigner whose key spec was checked; `sign` checks every answer before returning it. */
 export interface CheckedSigner {
   readonly algorithm: AlgorithmSpec;
-  readonly certificateChain: readonly Uint8Array[];
-  sign(data: Uint8Array): Promise<Uint8Array>;
+  sign(data: Uint8Array): Promise<KeySignature>;
+}
+
+function leafKeyOf(who: string, chain: readonly Uint8Array[]): KeyObject {
+  if (!Array.isArray(chain) || chain.length === 0) {
+    throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign with ${who}: the certificate chain is empty; pass the leaf certificate first`);
+  }
+  for (const [i, der] of chain.entries()) {
+    if (!(der instanceof Uint8Array) || der.byteLength === 0) {
+      throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign with ${who}: certificate ${i} of the chain is not DER bytes`);
+    }
+  }
+  try {
+    return new X509Certificate(chain[0] as Uint8Array).publicKey;
+  } catch (cause) {
+    throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign with ${who}: the first certificate of the chain does not parse as an X.509 certificate`, { cause });
+  }
 }
 
 /**
- * Checks a KeySigner before it is used: its key spec is one the spec allows (ALGORITHM_UNSUPPORTED) and is the leaf
- * key's (ALGORITHM_MISMATCH). The
- * returned `sign` throws SIGNATURE_INVALID when a signature does not verify over exactly the bytes given with the leaf
- * key, so nothing a key signer made up can reach an envelope.
+ * Checks a KeySigner and each of its answers: its key spec is one the spec allows (ALGORITHM_UNSUPPORTED); the chain
+ * it returns has a leaf whose key is of that key spec (ALGORITHM_MISMATCH); the signature verifies over exactly the
+ * bytes given with that leaf key (SIGNATURE_INVALID). Nothing a key signer made up can reach an envelope.
  */
 export function checkKeySigner(signer: KeySigner): CheckedSigner {
   const who = signer.description;
@@ -89,42 +106,27 @@ export function checkKeySigner(signer: KeySigner): CheckedSigner {
       `${who} has key spec ${JSON.stringify(signer.keySpec)}; Notary Project signatures allow only ${KEY_SPECS.join(', ')}`,
     );
   }
-  const chain = signer.certificateChain;
-  if (!Array.isArray(chain) || chain.length === 0) {
-    throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign with ${who}: the certificate chain is empty; pass the leaf certificate first`);
-  }
-  for (const [i, der] of chain.entries()) {
-    if (!(der instanceof Uint8Array) || der.byteLength === 0) {
-      throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign with ${who}: certificate ${i} of the chain is not DER bytes`);
-    }
-  }
-  let leafKey: KeyObject;
-  try {
-    leafKey = new X509Certificate(chain[0] as Uint8Array).publicKey;
-  } catch (cause) {
-    throw new NotationError('SIGN_REQUEST_INVALID', `cannot sign with ${who}: the first certificate of the chain does not parse as an X.509 certificate`, { cause });
-  }
-  const leafAlgorithm = algorithmForKey(leafKey, `the leaf certificate of ${who}`);
-  if (leafAlgorithm !== algorithm) {
-    throw new NotationError(
-      'ALGORITHM_MISMATCH',
-      `${who} reports key spec ${signer.keySpec} but its leaf certificate holds a ${keySpecName(leafAlgorithm)} key; ` +
-        'the certificate chain belongs to another key — pass the certificate issued for this key',
-    );
-  }
   return {
     algorithm,
-    certificateChain: [...chain],
-    async sign(data: Uint8Array): Promise<Uint8Array> {
-      const signature = await signer.sign(data);
+    async sign(data: Uint8Array): Promise<KeySignature> {
+      const { signature, certificateChain } = await signer.sign(data);
+      const leafKey = leafKeyOf(who, certificateChain);
+      const leafAlgorithm = algorithmForKey(leafKey, `the leaf certificate of ${who}`);
+      if (leafAlgorithm !== algorithm) {
+        throw new NotationError(
+          'ALGORITHM_MISMATCH',
+          `${who} reports key spec ${signer.keySpec} but its leaf certificate holds a ${keySpecName(leafAlgorithm)} key; ` +
+            'the certificate chain belongs to another key — pass the certificate issued for this key',
+        );
+      }
       if (!(signature instanceof Uint8Array) || !verifySignatureBytes(algorithm, leafKey, data, signature)) {
         throw new NotationError(
           'SIGNATURE_INVALID',
           `${who} returned a signature that does not verify over the bytes to sign with the leaf certificate's ${keySpecName(algorithm)} ` +
-            `key (${algorithm.name}); the key is not the certificate's, or the signer changed the data — nothing was signed`,
+            `key (${algorithm.name}); the certificate is for another key, or the signer changed the data — nothing was signed`,
         );
       }
-      return signature;
+      return { signature, certificateChain: [...certificateChain] };
     },
   };
 }

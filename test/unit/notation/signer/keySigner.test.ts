@@ -26,17 +26,18 @@ describe('notation/signer key-signer seam', () => {
   let ec: Pki;
   const seen: Uint8Array[] = [];
   /** A custody-style signer: only sign(bytes) crosses the seam; `tamper` signs other bytes than it was given. */
-  const custody = (pki: Pki, o: Partial<KeySigner> & { tamper?: boolean } = {}): KeySigner => ({
+  const custody = (pki: Pki, o: Partial<KeySigner> & { tamper?: boolean; chain?: readonly Uint8Array[] } = {}): KeySigner => ({
     description: 'test custody key',
     keySpec: pki === rsa ? 'RSA-3072' : 'EC-256',
-    certificateChain: pki.chain,
     async sign(data) {
       seen.push(data);
       const bytes = o.tamper ? Buffer.concat([data, Buffer.from('x')]) : data;
       const key = pki.leaf.key.privateKey;
-      return pki === rsa
-        ? new Uint8Array(cryptoSign('sha384', bytes, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 }))
-        : new Uint8Array(cryptoSign('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }));
+      const signature =
+        pki === rsa
+          ? new Uint8Array(cryptoSign('sha384', bytes, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 }))
+          : new Uint8Array(cryptoSign('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }));
+      return { signature, certificateChain: o.chain ?? pki.chain };
     },
     ...o,
   });
@@ -67,14 +68,14 @@ describe('notation/signer key-signer seam', () => {
   });
 
   it('refuses a chain for another key: a key spec that is not the leaf key (ALGORITHM_MISMATCH), or a same-type key (SIGNATURE_INVALID)', async () => {
-    await rejects(request(custody(rsa, { certificateChain: ec.chain })), 'ALGORITHM_MISMATCH', /reports key spec RSA-3072 but its leaf certificate holds a EC-256 key/);
+    await rejects(request(custody(rsa, { chain: ec.chain })), 'ALGORITHM_MISMATCH', /reports key spec RSA-3072 but its leaf certificate holds a EC-256 key/);
     const other = await createPki({ at: AT, leafKey: 'ec-p384' });
-    await rejects(request(custody(ec, { keySpec: 'EC-384', certificateChain: other.chain })), 'SIGNATURE_INVALID', /does not verify/);
+    await rejects(request(custody(ec, { keySpec: 'EC-384', chain: other.chain })), 'SIGNATURE_INVALID', /does not verify/);
   });
 
   it('refuses key specs outside the Notary Project set, empty chains and mixed key sources', async () => {
     await rejects(request(custody(ec, { keySpec: 'EC-224' as 'EC-256' })), 'ALGORITHM_UNSUPPORTED', /key spec "EC-224"; Notary Project signatures allow only RSA-2048/);
-    await rejects(request(custody(ec, { certificateChain: [] })), 'SIGN_REQUEST_INVALID', /chain is empty/);
+    await rejects(request(custody(ec, { chain: [] })), 'SIGN_REQUEST_INVALID', /chain is empty/);
     await rejects(
       signEnvelope({ format: 'jws', payload: PAYLOAD, signer: custody(ec), privateKey: ec.leaf.key.privateKey, signingScheme: 'notary.x509', signingTime: AT }),
       'SIGN_REQUEST_INVALID',
