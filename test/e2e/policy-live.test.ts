@@ -13,7 +13,8 @@ import { Registry, type FetchLike } from '../../provider/src/oci/index.js';
 import { LiveHost, builtinEngine, runSuites } from '../../provider/src/policytest/index.js';
 import { createApp, startServer, type RunningServer } from '../../provider/src/server/index.js';
 import { createProviderExecutor, createRegistryPool } from '../../provider/src/verify/index.js';
-import { registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { requireComponent } from '../support/requirements.js';
 import { AT, TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from '../unit/verify/fixtures.js';
 
 const POLICIES = resolve(fileURLToPath(new URL('../../policies/verification/', import.meta.url)));
@@ -30,7 +31,7 @@ describe('e2e: the SignGateVerification template against the live provider', fun
   let server: RunningServer | undefined;
 
   before(async function () {
-    if (registryBinary() === undefined) this.skip(); // skipped: docker-registry not installed (.ci/deps installs it)
+    requireComponent(this, 'docker-registry');
     registry = await startRegistry();
     const client = new Registry({ fetch: fetch as FetchLike, clock: () => AT });
     const repo = client.repository(`${registry.host}/policy/app`);

@@ -13,7 +13,8 @@ import { createApp, createMetricsApp, ProviderMetrics, startServer, type Deadlin
 import { createProviderExecutor, createRegistryPool, type Verdict } from '../../provider/src/verify/index.js';
 import type { Config } from '../../provider/src/config/types.js';
 import { issueCertificate, createKeyPair, EKU, YEAR_MS, type Pki } from '../support/pki.js';
-import { registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { requireComponent } from '../support/requirements.js';
 import { AT, TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from '../unit/verify/fixtures.js';
 import { httpsCall } from '../unit/server/tlsClient.js';
 import { RegistryProxy } from './registryProxy.js';
@@ -35,7 +36,7 @@ describe('e2e: signgate provider over HTTPS against docker-registry', function (
   let metrics: ProviderMetrics;
 
   before(async function () {
-    if (registryBinary() === undefined) this.skip(); // docker-registry not installed: run .ci/deps
+    requireComponent(this, 'docker-registry');
     registry = await startRegistry();
     proxy = await new RegistryProxy(registry.host).start();
     client = new Registry({ fetch: fetch as FetchLike, clock: () => AT });

@@ -10,7 +10,8 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../provider/src/cli/main.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
 import { createPki, type Pki } from '../support/pki.js';
-import { freePort, registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { freePort, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { requireComponent } from '../support/requirements.js';
 import { TempDirs, pushImage, signImage } from '../unit/verify/fixtures.js';
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -38,7 +39,7 @@ describe('signgate resolve / sign / verify against docker-registry', function ()
   const ref = (tag: string): string => `${registry?.host ?? ''}/cli/app:${tag}`;
 
   before(async function () {
-    if (registryBinary() === undefined) this.skip(); // skipped: docker-registry not installed (.ci/deps installs it)
+    requireComponent(this, 'docker-registry');
     registry = await startRegistry();
     repo = new Registry({ fetch: fetch as FetchLike, clock: () => new Date() }).repository(`${registry.host}/cli/app`);
     for (const tag of ['jws', 'cose', 'unsigned', 'moving']) images[tag] = await pushImage(repo, tag);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import crossFetch from 'cross-fetch';
 import { OciError, loadDockerConfig, staticCredentials, type OciErrorCode, type Registry, type RegistryEvent } from '../../provider/src/oci/index.js';
-import { HTPASSWD_PASSWORD, HTPASSWD_USER, registryBinary, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { HTPASSWD_PASSWORD, HTPASSWD_USER, startRegistry, type RunningRegistry } from '../support/registry.js';
+import { requireComponent } from '../support/requirements.js';
 import { createTlsServerCertificate } from '../support/tlsCerts.js';
 import { startTokenServer, type TokenServer } from '../support/tokenServer.js';
 import { client, fakeEnvelope, JWS, NOTARY, OCI_INDEX, OCI_MANIFEST, pushImage, testClock } from './ociHelpers.js';
@@ -24,10 +25,7 @@ async function rejects(p: Promise<unknown>, code: OciErrorCode, message?: RegExp
 }
 
 function skipWithoutRegistry(ctx: Mocha.Context): void {
-  if (registryBinary() === undefined) {
-    console.warn('    (skipped: /usr/bin/docker-registry is not installed; run `bash .ci/deps` as root)');
-    ctx.skip();
-  }
+  requireComponent(ctx, 'docker-registry');
 }
 
 describe('oci registry client: docker-registry 2.8 (real registry, plain HTTP on loopback)', function () {

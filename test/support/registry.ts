@@ -1,21 +1,16 @@
 /**
- * Starts Debian's docker-registry (CNCF distribution 2.8, /usr/bin/docker-registry) for integration tests: a free
- * loopback port, storage in a temp dir, optionally TLS, htpasswd Basic auth or `auth: token`. Installed by .ci/deps;
- * when the binary is absent, `registryBinary()` returns undefined and the tests skip visibly.
+ * Starts Debian's docker-registry (CNCF distribution 2.8, /usr/bin/docker-registry) for integration tests: on port 0
+ * of loopback (the registry picks a free port and logs it, so no other process can take it in between), storage in a
+ * temp dir, optionally TLS, htpasswd Basic auth or `auth: token`. Installed by .ci/deps; tests call
+ * `requireComponent(this, 'docker-registry')` (support/requirements.ts) first, which fails under CI when it is absent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-
-export const REGISTRY_BINARY = '/usr/bin/docker-registry';
-
-export function registryBinary(): string | undefined {
-  return existsSync(REGISTRY_BINARY) ? REGISTRY_BINARY : undefined;
-}
+import { componentPath } from './requirements.js';
 
 /**
  * user `signgate`, password `test-password`: a bcrypt hash made once with a throwaway password (distribution only reads
@@ -41,6 +36,7 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
+/** A loopback port that nothing listens on right now: for "registry is down" tests only, never to start a server on. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -53,31 +49,45 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${log()}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`docker-registry did not listen on ${port} within 10 s: ${log()}`);
+/** docker-registry logs `msg="listening on 127.0.0.1:PORT"` (", tls" with TLS) once its listener is bound. */
+const LISTENING = /msg="listening on 127\.0\.0\.1:(\d+)/;
+const START_TIMEOUT_MS = 15_000;
+
+/** Resolves with the port the registry bound, from its log; fails naming the log when it exits or stays silent. */
+function listeningPort(child: ChildProcess, log: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    const onData = (): void => {
+      const match = LISTENING.exec(log());
+      if (match?.[1] === undefined) return;
+      done();
+      resolve(Number(match[1]));
+    };
+    const onExit = (code: number | null): void => {
+      done();
+      reject(new Error(`docker-registry exited with ${code} before listening: ${log()}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`docker-registry did not report a listening port within ${START_TIMEOUT_MS} ms: ${log()}`));
+    }, START_TIMEOUT_MS);
+    child.stderr?.on('data', onData);
+    child.on('exit', onExit);
+  });
 }
 
 export async function startRegistry(options: RegistryStartOptions = {}): Promise<RunningRegistry> {
-  const binary = registryBinary();
-  if (binary === undefined) throw new Error(`${REGISTRY_BINARY} is not installed (run .ci/deps)`);
+  const binary = componentPath('docker-registry');
+  if (binary === undefined) throw new Error('docker-registry is not installed: run .ci/deps (apt-get install docker-registry)');
   const dir = await mkdtemp(join(tmpdir(), 'signgate-registry-'));
-  const port = await freePort();
   const lines = [
     'version: 0.1',
     'log:',
-    '  level: error',
+    '  level: info', // the "listening on" line that names the port is an info line
     '  accesslog:',
     '    disabled: true',
     'storage:',
@@ -86,7 +96,7 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: 127.0.0.1:${port}`,
+    '  addr: 127.0.0.1:0',
     `  secret: ${randomBytes(16).toString('hex')}`,
   ];
   if (options.tls) {
@@ -112,10 +122,11 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
   const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
+    stderr = (stderr + d.toString()).slice(-8000);
   });
+  let port: number;
   try {
-    await waitUntilUp(port, child, () => stderr);
+    port = await listeningPort(child, () => stderr);
   } catch (error) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { runVectors } from '../../../provider/src/cli/vectors.js';
 import { signEnvelope } from '../../../provider/src/notation/index.js';
 import { createPki } from '../../support/pki.js';
+import { requireShared } from '../../support/requirements.js';
 
 const SHARED_CASES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/vectors/notation/cases.json');
 
@@ -14,7 +14,7 @@ describe('vector runner (npm run vectors)', function () {
   this.timeout(60_000);
 
   it('passes every case of the Notation reference vectors in ../shared (skipped without ../shared)', async function () {
-    if (!existsSync(SHARED_CASES)) this.skip(); // skipped: ../shared/vectors/notation is absent (a user's clone)
+    requireShared(this, SHARED_CASES);
     const lines: string[] = [];
     const { passed, failed } = await runVectors(SHARED_CASES, (l) => lines.push(l));
     assert.equal(failed, 0, lines.filter((l) => l.startsWith('FAIL')).join('\n'));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OciError, openOciLayout, type Descriptor, type OciErrorCode } from '../../../provider/src/oci/index.js';
 import { JWS, LayoutBuilder, OCI_INDEX, OCI_MANIFEST, sha256, NOTARY, EMPTY } from './layoutBuilder.js';
+import { requireShared } from '../../support/requirements.js';
 
 const SHARED_LAYOUTS = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/vectors/notation/files/layouts');
 const E2E_SUBJECT: Descriptor = {
@@ -24,7 +24,7 @@ async function rejects(p: Promise<unknown>, code: OciErrorCode, message?: RegExp
 
 describe('oci layout: reference vectors in ../shared', function () {
   before(function () {
-    if (!existsSync(SHARED_LAYOUTS)) this.skip(); // ../shared/vectors is absent: the shared vector layouts cannot be read
+    requireShared(this, SHARED_LAYOUTS);
   });
 
   it('resolves tag v1 and the same digest to the e2e subject descriptor', async () => {

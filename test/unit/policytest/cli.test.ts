@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { policyTestCommand } from '../../../provider/src/cli/policyTest.js';
 import { findOpa } from '../../../provider/src/policytest/index.js';
 import { verifySuiteDir } from './fixtures.js';
+import { requireOpa, skipVisibly } from '../../support/requirements.js';
 
 async function cli(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough(), stderr = new PassThrough();
@@ -43,10 +44,7 @@ describe('signgate policy test', () => {
   });
 
   it('with --engine wasm and no opa binary, skips every case visibly and says so last', async function () {
-    if (findOpa(process.env['PATH'])) {
-      if (this.test) this.test.title += ' (skipped: opa is on PATH; the engine comparison test covers it)';
-      this.skip();
-    }
+    if (findOpa(process.env['PATH'])) skipVisibly(this, 'opa is on PATH; the engine comparison test covers it');
     const r = await cli([verifySuiteDir(), '--engine', 'wasm']);
     assert.equal(r.code, 0);
     assert.match(r.out, /SKIP\s+\S+ verify\/unsigned-image-denied: opa not found/);
@@ -54,10 +52,7 @@ describe('signgate policy test', () => {
   });
 
   it('gives the same results with both engines when opa is present', async function () {
-    if (!findOpa(process.env['PATH'])) {
-      if (this.test) this.test.title += ' (skipped: opa not found on PATH)';
-      this.skip();
-    }
+    requireOpa(this, findOpa(process.env['PATH']));
     const dir = verifySuiteDir();
     const a = await cli([dir]);
     const b = await cli([dir, '--engine', 'wasm']);

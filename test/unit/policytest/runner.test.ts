@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PolicyTestError, builtinEngine, checkAssertion, runSuites, type RunSummary } from '../../../provider/src/policytest/index.js';
 import { pod, verifySuiteDir, writeTree, VERIFY_TEMPLATE, CONSTRAINT } from './fixtures.js';
+import { requireShared } from '../../support/requirements.js';
 
 async function run(paths: readonly string[], run?: RegExp): Promise<{ summary: RunSummary; lines: string[] }> {
   const lines: string[] = [];
@@ -130,10 +130,7 @@ tests:
 
   it('passes every suite of the gatekeeper library', async function () {
     const lib = join(process.cwd(), '..', 'shared', 'gatekeeper-library', 'library');
-    if (!existsSync(lib)) {
-      if (this.test) this.test.title += ' (skipped: ../shared/gatekeeper-library is absent)';
-      this.skip();
-    }
+    requireShared(this, lib);
     const { summary, lines } = await run([lib]);
     assert.deepEqual(lines.filter((l) => l.startsWith('FAIL')), []);
     assert.equal(summary.failed, 0);

@@ -5,11 +5,12 @@
  * after parsing, nor the certificate-chain rules, which belong to x509/).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnvelope } from '../../../../provider/src/notation/envelope/index.js';
 import { NotationError, type NotationErrorCode } from '../../../../provider/src/notation/errors.js';
+import { requireShared } from '../../../support/requirements.js';
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/vectors/notation');
 const ENVELOPE_TYPES = new Set(['application/jose+json', 'application/cose']);
@@ -85,7 +86,7 @@ function layoutEnvelopes(dir: string): Array<[string, Uint8Array]> {
 describe('notation/envelope: reference vectors in ../shared', function () {
   let cases: Case[] = [];
   before(function () {
-    if (!existsSync(join(CORPUS, 'cases.json'))) this.skip(); // ../shared/vectors/notation is absent: nothing to read
+    requireShared(this, join(CORPUS, 'cases.json'));
     cases = (JSON.parse(readFileSync(join(CORPUS, 'cases.json'), 'utf8')) as { cases: Case[] }).cases;
   });
 

@@ -3,7 +3,7 @@
  * and COSE envelopes, verified against the shared tsa stores, and the corrupted tokens the corpus injects.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'cbor-x';
@@ -11,6 +11,7 @@ import { NotationError } from '../../../../provider/src/notation/errors.js';
 import { timestampWindow, verifyTimestampToken } from '../../../../provider/src/notation/timestamp/index.js';
 import { openTrustStore } from '../../../../provider/src/notation/truststore/index.js';
 import type { Certificate } from '../../../../provider/src/notation/x509/index.js';
+import { requireShared } from '../../../support/requirements.js';
 
 const FILES = fileURLToPath(new URL('../../../../../shared/vectors/notation/files', import.meta.url));
 const TIMESTAMP_HEADER = 'io.cncf.notary.timestampSignature';
@@ -50,10 +51,7 @@ describe('notation/timestamp: real GlobalSign tokens from the reference vectors'
   let digiCert: readonly Certificate[];
 
   before(async function () {
-    if (!existsSync(FILES)) {
-      if (this.test?.parent) this.test.parent.title += ` (skipped: reference vectors absent at ${FILES}; they live in ../shared)`;
-      this.skip();
-    }
+    requireShared(this, FILES);
     const store = openTrustStore(join(FILES, 'truststores/notation-go'));
     globalSign = await store.getCertificates('tsa', 'test-timestamp');
     digiCert = await store.getCertificates('tsa', 'test-mismatch');

@@ -9,6 +9,7 @@ import { openTrustStore } from '../../../../provider/src/notation/truststore/ind
 import type { TrustStoreType } from '../../../../provider/src/notation/types.js';
 import { createKeyPair, createPki, issueCertificate, YEAR_MS, type Pki } from '../../../support/pki.js';
 import { createTestTsa, type TestTsa } from '../../../support/tsa.js';
+import { requireShared } from '../../../support/requirements.js';
 
 const AT = new Date('2025-06-01T00:00:00Z');
 const SHARED_STORES = fileURLToPath(new URL('../../../../../shared/vectors/notation/files/truststores', import.meta.url));
@@ -148,8 +149,7 @@ describe('notation/truststore: openTrustStore on temporary folders', () => {
 
 describe('notation/truststore: the shared reference trust stores', function () {
   function skipWithoutVectors(ctx: Mocha.Context): void {
-    if (ctx.test) ctx.test.title += ` (skipped: reference trust stores absent at ${SHARED_STORES}; they live in ../shared)`;
-    ctx.skip();
+    requireShared(ctx, SHARED_STORES);
   }
 
   it('loads every named store of every trust store folder', async function () {
