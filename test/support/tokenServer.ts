@@ -19,10 +19,13 @@ export interface TokenServer {
   readonly rootCertBundlePem: string;
   /** Token requests served so far (including refused ones). */
   requests: number;
+  /** The Authorization header of each token request, in order (undefined: none was sent). */
+  readonly authorizations: readonly (string | undefined)[];
   stop(): Promise<void>;
 }
 
-export async function startTokenServer(options: { username?: string; password?: string; tokenSeconds?: number } = {}): Promise<TokenServer> {
+/** `host`: the loopback address to listen on (default 127.0.0.1; e.g. 127.0.0.2 for a realm on another host). */
+export async function startTokenServer(options: { username?: string; password?: string; tokenSeconds?: number; host?: string } = {}): Promise<TokenServer> {
   const now = new Date();
   const rootKey = await createKeyPair('ec-p256');
   const root = await issueCertificate({
@@ -47,9 +50,11 @@ export async function startTokenServer(options: { username?: string; password?: 
   const service = 'signgate-test-registry';
   const issuer = 'signgate-test-token-issuer';
   const state = { requests: 0 };
+  const authorizations: (string | undefined)[] = [];
 
   const server = http.createServer((req, res) => {
     state.requests++;
+    authorizations.push(req.headers.authorization);
     const url = new URL(req.url ?? '/', 'http://token');
     if (options.username !== undefined) {
       const want = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
@@ -79,10 +84,11 @@ export async function startTokenServer(options: { username?: string; password?: 
         res.end(JSON.stringify({ token, expires_in: seconds }));
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    realm: `http://${host}:${port}/token`,
     service,
     issuer,
     rootCertBundlePem: root.pem,
@@ -92,6 +98,7 @@ export async function startTokenServer(options: { username?: string; password?: 
     set requests(n: number) {
       state.requests = n;
     },
+    authorizations,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

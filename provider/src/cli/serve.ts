@@ -40,6 +40,7 @@ function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logg
       fetch: crossFetch as unknown as FetchLike,
       clock,
       plainHttpHosts: store.plainHttpHosts,
+      ...(store.allowedTokenRealms !== undefined ? { allowedTokenRealms: store.allowedTokenRealms } : {}),
       ...(store.caBundle !== undefined ? { ca: store.caBundle } : {}),
       ...(store.dockerConfigPath !== undefined ? { credentials: lazyCredentials(store.dockerConfigPath) } : {}),
       cache: {

@@ -39,6 +39,7 @@ export interface StoreSpec {
     readonly cacheEnabled?: boolean;
     readonly ttl?: number;
     readonly plainHttp?: readonly string[];
+    readonly allowedTokenRealms?: readonly string[];
     readonly caFile?: string;
     readonly caBundle?: string;
     readonly dockerConfig?: string;

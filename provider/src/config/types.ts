@@ -29,6 +29,11 @@ export interface StoreConfig {
   readonly ttlSeconds: number;
   /** Hosts reached over plain HTTP (loopback hosts always are). */
   readonly plainHttpHosts: readonly string[];
+  /**
+   * Canonical token realm hosts (host[:port]) off a registry's own domain that may receive its credentials (oci
+   * tokenRealm.ts); absent when the Store lists none.
+   */
+  readonly allowedTokenRealms?: readonly string[];
   /** Extra CA certificates (PEM text) trusted for registry TLS. */
   readonly caBundle?: string;
   /** Path of a Docker config.json with registry credentials. */

@@ -25,7 +25,8 @@ export interface RegistryPool<R extends PooledRegistry = Registry> {
 const CACHES: readonly RegistryCacheName[] = ['tags', 'referrers', 'content'];
 
 function storeKey(store: StoreConfig): string {
-  return JSON.stringify([store.cacheEnabled, store.ttlSeconds, [...store.plainHttpHosts].sort(), store.caBundle ?? '', store.dockerConfigPath ?? '', store.maxBlobBytes]);
+  const realms = [...(store.allowedTokenRealms ?? [])].sort();
+  return JSON.stringify([store.cacheEnabled, store.ttlSeconds, [...store.plainHttpHosts].sort(), realms, store.caBundle ?? '', store.dockerConfigPath ?? '', store.maxBlobBytes]);
 }
 
 export function createRegistryPool<R extends PooledRegistry = Registry>(factory: (store: StoreConfig) => R, max = 8): RegistryPool<R> {
