@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { ARTIFACT_TYPE_SIGNATURE, readTrustedCertificates, type TrustedCertificate } from '../notation/index.js';
+import { OciError, canonicalRegistry } from '../oci/index.js';
 import type { IssueList } from './errors.js';
 import { InputTooLargeError, type InputTracker } from './inputs.js';
 import type { ConfigResource } from './kinds.js';
@@ -118,7 +119,7 @@ export async function buildStore(
       issues.add('CONFIG_UNREADABLE', resource.origin, at, `is not a file (${dockerConfigPath}); point it at a Docker config.json`);
     }
   }
-  const hosts = [...new Set((p.plainHttp ?? []).map((h) => h.toLowerCase()))];
+  const hosts = [...new Set((p.plainHttp ?? []).flatMap((h, i) => canonicalHost(h, resource, ['spec', 'parameters', 'plainHttp', i], issues)))];
   return Object.freeze({
     name: resource.name,
     cacheEnabled: p.cacheEnabled ?? true,
@@ -141,4 +142,15 @@ export function buildPolicy(resource: PolicyResource): PolicyConfig {
   );
   const policies = Object.hasOwn(given, 'default') ? given : { ...DEFAULT_POLICY.artifactVerificationPolicies, ...given };
   return Object.freeze({ name: resource.name, artifactVerificationPolicies: Object.freeze(policies) });
+}
+
+/** A registry host in oci/reference's canonical form, or an issue at `at` saying why it has none. */
+function canonicalHost(host: string, resource: StoreResource, at: readonly (string | number)[], issues: IssueList): string[] {
+  try {
+    return [canonicalRegistry(host, { singleLabel: true })];
+  } catch (error) {
+    if (!(error instanceof OciError)) throw error;
+    issues.add('CONFIG_INVALID', resource.origin, at, error.message);
+    return [];
+  }
 }

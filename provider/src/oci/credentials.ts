@@ -5,6 +5,8 @@
  * Secrets never appear in error messages.
  */
 import { readFile } from 'node:fs/promises';
+import { jsonSyntaxProblem } from '../jsonText.js';
+import { canonicalRegistry } from './reference.js';
 import { OciError } from './errors.js';
 import { isPlainObject } from './descriptor.js';
 
@@ -20,12 +22,18 @@ export type CredentialLookup = (registry: string) => Credential | undefined | Pr
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** `https://index.docker.io/v1/` -> `index.docker.io`; `http://localhost:5000/v2/` -> `localhost:5000`. */
-function normalizeKey(key: string): string {
-  return key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+/**
+ * The canonical registry a Docker config key names (`https://index.docker.io/v1/` -> `docker.io`,
+ * `http://LOCALHOST:05000/v2/` -> `localhost:5000`), or undefined for a key that names no registry (it can never match).
+ */
+function registryOfKey(key: string): string | undefined {
+  const host = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
+  try {
+    return canonicalRegistry(host, { singleLabel: true });
+  } catch {
+    return undefined;
+  }
 }
-
-const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
 
 function invalid(where: string, problem: string): OciError {
   return new OciError('CREDENTIALS_INVALID', `${where}: ${problem}`);
@@ -65,7 +73,7 @@ export function parseDockerConfig(value: unknown, where = 'Docker config'): Cred
   const table = new Map<string, Credential>();
   for (const [key, entry] of Object.entries(auths)) {
     const credential = parseEntry(entry, `${where}: auths["${key.slice(0, 100)}"]`);
-    if (credential !== undefined) table.set(normalizeKey(key), credential);
+    if (credential !== undefined) table.set(key, credential);
   }
   return staticCredentials(table);
 }
@@ -85,23 +93,21 @@ export async function loadDockerConfig(path: string): Promise<CredentialLookup> 
   try {
     json = JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new OciError('CREDENTIALS_INVALID', `Docker config ${path} is not valid JSON`, { cause });
+    throw new OciError('CREDENTIALS_INVALID', `Docker config ${path} is not valid JSON: ${jsonSyntaxProblem(text, cause)}`, { cause });
   }
   return parseDockerConfig(json, `Docker config ${path}`);
 }
 
-/** A lookup over a fixed table keyed by host[:port] (Docker Hub under any of its names). */
+/**
+ * A lookup over a fixed table keyed by registry, each key taken in canonical form (any spelling of a registry, Docker
+ * Hub under any of its names); where two keys name the same registry the first one wins.
+ */
 export function staticCredentials(table: ReadonlyMap<string, Credential> | Readonly<Record<string, Credential>>): CredentialLookup {
   const map = new Map<string, Credential>();
   const entries = table instanceof Map ? [...table.entries()] : Object.entries(table);
-  for (const [k, v] of entries) map.set(normalizeKey(k), v);
-  return (registry) => {
-    const key = normalizeKey(registry);
-    const keys = DOCKER_HUB_ALIASES.includes(key) ? DOCKER_HUB_ALIASES : [key];
-    for (const k of keys) {
-      const hit = map.get(k);
-      if (hit !== undefined) return hit;
-    }
-    return undefined;
-  };
+  for (const [k, v] of entries) {
+    const registry = registryOfKey(k);
+    if (registry !== undefined && !map.has(registry)) map.set(registry, v);
+  }
+  return (registry) => map.get(registryOfKey(registry) ?? '');
 }

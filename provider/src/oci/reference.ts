@@ -125,9 +125,13 @@ export function parseRepositoryName(input: string): { readonly registry: string;
   return Object.freeze(canonicalName(input, input.slice(0, slash), input.slice(slash + 1), fail, true));
 }
 
-/** The canonical form of a registry host written any way (`Registry.IO:0443` -> `registry.io`); throws REFERENCE_INVALID. */
-export function canonicalRegistry(host: string): string {
-  const canonical = typeof host === 'string' && host.length <= INPUT_MAX ? registryName(host) : { problem: 'it is not a host of at most 1024 characters' };
+/**
+ * The canonical form of a registry host written any way (`Registry.IO:0443` -> `registry.io`); throws
+ * REFERENCE_INVALID. `singleLabel` accepts a lowercase one-label host without a port (where the text is known to
+ * name a registry: credentials keys, plain-HTTP hosts, token realms).
+ */
+export function canonicalRegistry(host: string, options: { readonly singleLabel?: boolean } = {}): string {
+  const canonical = typeof host === 'string' && host.length <= INPUT_MAX ? registryName(host, options) : { problem: 'it is not a host of at most 1024 characters' };
   if ('problem' in canonical) {
     throw new OciError('REFERENCE_INVALID', `registry "${clip(String(host))}" is invalid: ${canonical.problem}; expected host[:port], for example registry.example.com:5000`);
   }

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { OciError } from './errors.js';
+import { DOCKER_HUB, canonicalRegistry } from './reference.js';
 
 export interface FetchHeaders {
   get(name: string): string | null;
@@ -92,10 +93,9 @@ export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** host part of `host[:port]` / `[v6]:port`, lowercased. */
+/** host part of a canonical `host[:port]` / `[v6]:port`. */
 export function hostName(registry: string): string {
-  const h = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.replace(/:\d+$/, '');
-  return h.toLowerCase();
+  return registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.replace(/:\d+$/, '');
 }
 
 export function isLoopback(registry: string): boolean {
@@ -105,7 +105,7 @@ export function isLoopback(registry: string): boolean {
 
 /** Docker Hub's API lives at registry-1.docker.io. */
 export function endpointHost(registry: string): string {
-  return registry === 'docker.io' ? 'registry-1.docker.io' : registry;
+  return registry === DOCKER_HUB ? 'registry-1.docker.io' : registry;
 }
 
 /** URL without query or fragment, for logs and messages (upload URLs carry state tokens in the query). */
@@ -142,7 +142,7 @@ export class Transport {
   requests = 0;
 
   constructor(private readonly options: TransportOptions) {
-    this.plain = new Set((options.plainHttpHosts ?? []).map((h) => h.toLowerCase()));
+    this.plain = new Set((options.plainHttpHosts ?? []).map((h) => canonicalRegistry(h, { singleLabel: true })));
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.retries = options.retries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 100;
@@ -151,9 +151,9 @@ export class Transport {
     this.httpsAgent = new https.Agent({ keepAlive: true, ...(options.ca !== undefined ? { ca: [...rootCertificates, options.ca] } : {}) });
   }
 
-  /** True when `registry` (host[:port]) is spoken to over plain HTTP: loopback, or listed by host or host:port. */
+  /** True when canonical `registry` (host[:port]) is spoken to over plain HTTP: loopback, or listed by host or host:port. */
   isPlainHttp(registry: string): boolean {
-    return (this.options.loopbackPlainHttp !== false && isLoopback(registry)) || this.plain.has(registry.toLowerCase()) || this.plain.has(hostName(registry));
+    return (this.options.loopbackPlainHttp !== false && isLoopback(registry)) || this.plain.has(registry) || this.plain.has(hostName(registry));
   }
 
   baseUrl(registry: string): string {

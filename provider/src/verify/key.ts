@@ -14,11 +14,14 @@ const NAMESPACE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export class KeyError extends Error {}
 
-/** Splits `[namespace]image` and parses the image reference; throws KeyError with a message naming the key. */
+/**
+ * Splits `[namespace]image` and parses the image reference; throws KeyError with a message naming the key. A leading
+ * `[...]` holding a ":" is an IPv6 registry host (`[::1]:5000/app`), never a namespace (a DNS label has no ":").
+ */
 export function parseKey(key: string): ProviderKey {
   let namespace: string | undefined;
   let rest = key;
-  if (key.startsWith('[')) {
+  if (key.startsWith('[') && !/^\[[^\]]*:/.test(key)) {
     const end = key.indexOf(']');
     if (end < 0) throw new KeyError(`key "${key.slice(0, 80)}" starts with "[" but has no closing "]"; expected [namespace]image`);
     const ns = key.slice(1, end);
