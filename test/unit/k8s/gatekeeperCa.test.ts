@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { KubeError, watchGatekeeperCa, type GatekeeperCa } from '../../../provider/src/k8s/index.js';
 import type { KubeApiTestServer } from '../../support/kubeApiServer.js';
 import { createPki, type Pki } from '../../support/pki.js';
-import { clientFor, eventually, secret, startApi } from './helpers.js';
+import { clientFor, secret, startApi } from './helpers.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const AT = new Date('2025-11-01T00:00:00Z');
 
@@ -42,9 +43,9 @@ describe("k8s Gatekeeper's CA from its Secret (against the protocol-level API te
     const seen: string[] = [];
     ca.subscribe((pem) => seen.push(pem));
     server.apply(secret('gatekeeper-system', 'gatekeeper-webhook-server-cert', { 'ca.crt': second.root.pem }, 'kubernetes.io/tls'));
-    await eventually(() => (seen.length === 1 ? true : undefined), 'the rotated CA');
+    await waitFor(() => (seen.length === 1 ? true : undefined), 'the rotated CA');
     assert.equal(seen[0]?.replace(/\s/g, ''), second.root.pem.replace(/\s/g, ''));
-    await eventually(async () => ((await readFile(file, 'utf8')) === seen[0] ? true : undefined), 'the rewritten file');
+    await waitFor(async () => ((await readFile(file, 'utf8')) === seen[0] ? true : undefined), 'the rewritten file');
   });
 
   it('keeps the last CA when the Secret turns bad, and reports a coded error', async () => {
@@ -53,7 +54,7 @@ describe("k8s Gatekeeper's CA from its Secret (against the protocol-level API te
     ca = await watchGatekeeperCa({ client: clientFor(server), namespace: 'gk', name: 'ca', onError: (e) => errors.push(e) });
     const before = ca.current();
     server.apply(secret('gk', 'ca', { 'ca.crt': 'not a certificate' }));
-    await eventually(() => (errors.length > 0 ? true : undefined), 'the error');
+    await waitFor(() => (errors.length > 0 ? true : undefined), 'the error');
     assert.equal(errors[0]?.code, 'KUBE_SECRET');
     assert.match(errors[0]?.message ?? '', /Secret gk\/ca key ca\.crt holds no PEM certificate/);
     assert.equal(ca.current(), before);

@@ -24,17 +24,6 @@ export async function startApi(): Promise<KubeApiTestServer> {
   return server;
 }
 
-/** Polls `check` until it returns a value other than undefined (default 3 s). */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export function kmpInline(name: string, pem: string): Record<string, unknown> {
   return { apiVersion: API, kind: 'KeyManagementProvider', metadata: { name }, spec: { type: 'inline', parameters: { contentType: 'certificate', value: pem } } };
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { KubeError, startInformer, type Informer } from '../../../provider/src/k8s/index.js';
 import type { KubeApiTestServer } from '../../support/kubeApiServer.js';
-import { API, clientFor, eventually, kmpInline, startApi } from './helpers.js';
+import { API, clientFor, kmpInline, startApi } from './helpers.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const PATH = '/apis/config.signgate.dev/v1alpha1/keymanagementproviders';
 
@@ -26,28 +27,28 @@ describe('k8s informer (against the protocol-level API test server)', () => {
     informer = startInformer({ client: clientFor(server), path: PATH, onChange: () => {} });
     assert.equal(await informer.waitForSync(2000), true);
     assert.deepEqual(names(), ['a']);
-    await eventually(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
+    await waitFor(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
     const w = watches()[0];
     assert.equal(w?.resourceVersion, informer.resourceVersion());
     assert.equal(w?.allowWatchBookmarks, 'true');
     assert.equal(server.requests[0]?.headers.authorization, 'Bearer test-token-123');
     server.apply(kmpInline('b', 'y'));
-    await eventually(() => (names().length === 2 ? true : undefined), 'the ADDED event');
+    await waitFor(() => (names().length === 2 ? true : undefined), 'the ADDED event');
     server.delete(API, 'KeyManagementProvider', 'a');
-    await eventually(() => (names().join() === 'b' ? true : undefined), 'the DELETED event');
+    await waitFor(() => (names().join() === 'b' ? true : undefined), 'the DELETED event');
   });
 
   it('resumes a watch that ends from the last resourceVersion seen, a bookmark included, without listing again', async () => {
     informer = startInformer({ client: clientFor(server), path: PATH, onChange: () => {} });
     await informer.waitForSync(2000);
-    await eventually(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
+    await waitFor(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
     server.apply(kmpInline('other-kind-noise', 'x'));
-    await eventually(() => (names().length === 1 ? true : undefined), 'the event');
+    await waitFor(() => (names().length === 1 ? true : undefined), 'the event');
     server.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, data: {} }); // bumps the version elsewhere
     server.bookmark();
-    const bookmarked = await eventually(() => (informer?.resourceVersion() === server.get('v1', 'Secret', 's', 'n')?.metadata.resourceVersion ? informer?.resourceVersion() : undefined), 'the bookmark');
+    const bookmarked = await waitFor(() => (informer?.resourceVersion() === server.get('v1', 'Secret', 's', 'n')?.metadata.resourceVersion ? informer?.resourceVersion() : undefined), 'the bookmark');
     server.closeWatches();
-    await eventually(() => (watches().length === 2 && server.watchCount() > 0 ? true : undefined), 'the second watch');
+    await waitFor(() => (watches().length === 2 && server.watchCount() > 0 ? true : undefined), 'the second watch');
     assert.equal(watches()[1]?.resourceVersion, bookmarked);
     assert.equal(lists(), 1);
   });
@@ -56,16 +57,16 @@ describe('k8s informer (against the protocol-level API test server)', () => {
     server.apply(kmpInline('a', 'x'));
     informer = startInformer({ client: clientFor(server), path: PATH, onChange: () => {} });
     await informer.waitForSync(2000);
-    await eventually(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
+    await waitFor(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
     const errors: KubeError[] = [];
     await informer.close();
     informer = startInformer({ client: clientFor(server), path: PATH, onChange: () => {}, onError: (e) => errors.push(e) });
     await informer.waitForSync(2000);
-    await eventually(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
+    await waitFor(() => (server.watchCount() > 0 ? true : undefined), 'a watch');
     server.closeWatches();
     server.apply(kmpInline('b', 'y'));
     server.expireWatches(); // history compacted: resuming from the old version gets an ERROR 410 event
-    await eventually(() => (names().join() === 'a,b' ? true : undefined), 'the re-list');
+    await waitFor(() => (names().join() === 'a,b' ? true : undefined), 'the re-list');
     assert.ok(errors.some((e) => e instanceof KubeError && e.code === 'KUBE_GONE'));
     assert.equal(lists(), 3);
   });

@@ -6,7 +6,8 @@ import { ConfigError } from '../../../provider/src/config/index.js';
 import { watchKubernetesConfig, type KubernetesConfigSource } from '../../../provider/src/k8s/index.js';
 import type { KubeApiTestServer } from '../../support/kubeApiServer.js';
 import { createPki, type Pki } from '../../support/pki.js';
-import { API, clientFor, eventually, kmpInline, readyOf, secret, startApi, store, verifier } from './helpers.js';
+import { API, clientFor, kmpInline, readyOf, secret, startApi, store, verifier } from './helpers.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const AT = new Date('2025-11-01T00:00:00Z');
 
@@ -49,11 +50,11 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     assert.equal(config?.cluster?.verifiers[0]?.name, 'notation');
     assert.equal(config?.cluster?.verifiers[0]?.certificateCount, 1);
     assert.equal(config?.cluster?.store.ttlSeconds, 7);
-    const ready = await eventually(() => readyOf(server, 'Verifier', 'notation'), 'the Verifier status');
+    const ready = await waitFor(() => readyOf(server, 'Verifier', 'notation'), 'the Verifier status');
     assert.deepEqual(ready, { type: 'Ready', status: 'True', reason: 'Accepted', message: 'in effect (configuration generation 1)', observedGeneration: 1, lastTransitionTime: '2025-11-01T00:00:00Z' });
     assert.equal((server.get(API, 'Verifier', 'notation')?.status as { observedGeneration: number }).observedGeneration, 1);
-    await eventually(() => readyOf(server, 'KeyManagementProvider', 'certs'), 'the KMP status');
-    await eventually(() => readyOf(server, 'Store', 'oras'), 'the Store status');
+    await waitFor(() => readyOf(server, 'KeyManagementProvider', 'certs'), 'the KMP status');
+    await waitFor(() => readyOf(server, 'Store', 'oras'), 'the Store status');
     // the controller's own status writes settle: no further writes once every status is right
     const patches = (): number => server.requests.filter((r) => r.method === 'PATCH').length;
     const before = patches();
@@ -68,7 +69,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     const s = await start();
     const good = s.current();
     server.apply(store('oras', { ttl: 'ten' }));
-    const ready = await eventually(() => {
+    const ready = await waitFor(() => {
       const r = readyOf(server, 'Store', 'oras');
       return r?.status === 'False' ? r : undefined;
     }, 'Ready=False');
@@ -82,9 +83,9 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     assert.equal(readyOf(server, 'Verifier', 'notation')?.status, 'True');
     // fixing it applies a new generation and flips the condition back
     server.apply(store('oras', { ttl: 20 }));
-    await eventually(() => (s.current()?.cluster?.store.ttlSeconds === 20 ? true : undefined), 'the fixed Store');
+    await waitFor(() => (s.current()?.cluster?.store.ttlSeconds === 20 ? true : undefined), 'the fixed Store');
     assert.equal(s.current()?.generation, 2);
-    await eventually(() => (readyOf(server, 'Store', 'oras')?.status === 'True' ? true : undefined), 'Ready=True');
+    await waitFor(() => (readyOf(server, 'Store', 'oras')?.status === 'True' ? true : undefined), 'Ready=True');
   });
 
   it('a valid change blocked by another resource is Ready=False NotApplied, naming the blocker', async () => {
@@ -93,7 +94,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     await start();
     server.apply(verifier('broken', 'missing-kmp'));
     server.apply(kmpInline('certs', other.root.pem)); // valid new spec, generation 2
-    const blocked = await eventually(() => {
+    const blocked = await waitFor(() => {
       const r = readyOf(server, 'KeyManagementProvider', 'certs');
       return r?.reason === 'NotApplied' ? r : undefined;
     }, 'NotApplied');
@@ -101,7 +102,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     assert.match(String(blocked.message), /Verifier "broken"/);
     assert.match(String(blocked.message), /keeps serving configuration generation 1/);
     // statuses are written one object after the other: wait for the broken Verifier's own
-    const broken = await eventually(() => {
+    const broken = await waitFor(() => {
       const r = readyOf(server, 'Verifier', 'broken');
       return r?.reason === undefined ? undefined : r;
     }, 'the broken Verifier status');
@@ -118,7 +119,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     const secretWatch = server.requests.find((r) => r.path === '/api/v1/namespaces/signgate-system/secrets');
     assert.equal(secretWatch?.query.fieldSelector, 'metadata.name=roots');
     server.apply(secret('signgate-system', 'roots', { 'root.crt': pki.root.pem, 'other.pem': other.root.pem }));
-    await eventually(() => (s.current()?.cluster?.verifiers[0]?.certificateCount === 2 ? true : undefined), 'the rotated Secret');
+    await waitFor(() => (s.current()?.cluster?.verifiers[0]?.certificateCount === 2 ? true : undefined), 'the rotated Secret');
     assert.notEqual(s.current()?.cluster?.verifiers[0]?.trustStore, first);
     // at least one new generation (under load the Secret's events may arrive in more than one rebuild)
     assert.ok((s.current()?.generation ?? 0) >= 2, `generation ${s.current()?.generation}`);
@@ -129,7 +130,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     server.apply(verifier('notation', 'from-secret'));
     const s = await start();
     assert.equal(s.current(), undefined);
-    const ready = await eventually(() => readyOf(server, 'KeyManagementProvider', 'from-secret'), 'the status');
+    const ready = await waitFor(() => readyOf(server, 'KeyManagementProvider', 'from-secret'), 'the status');
     assert.equal(ready.reason, 'InvalidCertificate');
     assert.match(String(ready.message), /^spec\.parameters\.secretRef: Secret ns\/nope does not exist .*grant signgate's ServiceAccount get\/list\/watch/);
   });
@@ -155,7 +156,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
 
     // rotation: new credentials, a new content-named file; the old one is removed once the new config is in effect
     server.apply(secret('signgate-system', 'pull', { '.dockerconfigjson': JSON.stringify(auths('rotated')) }, 'kubernetes.io/dockerconfigjson'));
-    const rotated = await eventually(() => {
+    const rotated = await waitFor(() => {
       const p = s.current()?.cluster?.store.dockerConfigPath;
       return p !== undefined && p !== path ? p : undefined;
     }, 'the rotated credentials');
@@ -164,7 +165,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
 
     // a Secret of the wrong type: Ready=False on the Store, the last good credentials stay in effect
     server.apply(secret('signgate-system', 'pull', { token: 'x' }, 'Opaque'));
-    const ready = await eventually(() => {
+    const ready = await waitFor(() => {
       const r = readyOf(server, 'Store', 'oras');
       return r?.status === 'False' ? r : undefined;
     }, 'Ready=False');
@@ -182,7 +183,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     server.apply(store('oras', { authProvider: { name: 'k8Secrets', serviceAccountName: 'ratify-admin', secrets: [{ secretName: 'pull', namespace: 'ns' }] } }));
     const s = await start();
     assert.equal(s.current(), undefined);
-    const ready = await eventually(() => readyOf(server, 'Store', 'oras'), 'the Store status');
+    const ready = await waitFor(() => readyOf(server, 'Store', 'oras'), 'the Store status');
     assert.equal(ready.reason, 'InvalidSpec');
     assert.match(String(ready.message), /^spec\.parameters\.authProvider\.serviceAccountName: is not supported/);
     assert.ok(!server.requests.some((r) => r.path.endsWith('/secrets')), 'no Secret is read for a rejected Store');
@@ -191,7 +192,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
   it('starts without blocking when the API server is unreachable, and says why', async () => {
     const client = clientFor(server);
     await server.close();
-    const t0 = Date.now();
+    // resolves after initialSyncMs although nothing answers (were it to wait for the API server, mocha's timeout fails it)
     source = await watchKubernetesConfig({ client, stateDir, initialSyncMs: 200, sleep: (_ms, signal) => new Promise<void>((r) => {
         const t = setTimeout(r, 20);
         signal.addEventListener('abort', () => {
@@ -199,7 +200,6 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
           r();
         });
       }) });
-    assert.ok(Date.now() - t0 < 2000);
     assert.equal(source.current(), undefined);
     assert.match(source.lastError() ?? '', /not been listed yet/);
     server = await startApi();
@@ -211,7 +211,7 @@ describe('k8s ConfigSource (against the protocol-level API test server)', functi
     server.apply({ ...verifier('team', 'certs'), kind: 'NamespacedVerifier', metadata: { name: 'team', namespace: 'team-a' } });
     const s = await start();
     assert.deepEqual(s.current()?.namespaces.get('team-a')?.verifiers.map((v) => v.name), ['notation', 'team']);
-    await eventually(() => readyOf(server, 'NamespacedVerifier', 'team', 'team-a'), 'the namespaced status');
+    await waitFor(() => readyOf(server, 'NamespacedVerifier', 'team', 'team-a'), 'the namespaced status');
     assert.ok(server.requests.some((r) => r.method === 'PATCH' && r.path === '/apis/config.signgate.dev/v1alpha1/namespaces/team-a/namespacedverifiers/team/status'));
   });
 });
