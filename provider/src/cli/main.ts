@@ -2,57 +2,77 @@
 /**
  * `signgate`: the composition root. Each sub-command module wires files, the clock and the environment into the
  * layers below; nothing under oci/, notation/ or verify/ reads them itself.
+ *
+ * A command is imported only when it runs (`await import()`), and `--help` is answered from help.ts without
+ * importing it, so `signgate verify --help` loads neither the registry client nor the verifier, and only `serve
+ * --kubernetes` loads the Kubernetes client and only `policy` the Rego engine.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { resolveCommand } from './resolveCommand.js';
-import { signCommand } from './signCommand.js';
-import { verifyCommand } from './verifyCommand.js';
-import { policyTestCommand } from './policyTest.js';
-import { serveCommand } from './serve.js';
+import { MAIN_HELP, POLICY_HELP, POLICY_TEST_HELP, RESOLVE_HELP, VERIFY_HELP } from './help.js';
 import type { CommandIO } from './io.js';
+import { SERVE_HELP } from './serveArgs.js';
 
-const USAGE = `usage: signgate <command> [options]
+type Run = (argv: readonly string[], io: CommandIO) => Promise<number>;
 
-commands:
-  verify REF --trust-policy FILE --trust-store DIR [--output text|json]
-                          verify the Notation signatures of an image in a registry
-  verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [--at RFC3339] [--output text|json]
-                          verify the Notation signatures of an image in an OCI image layout
-  resolve REF             print the digest reference (host/repo@sha256:...) a tag resolves to
-  sign REF --key KEY.pem --cert CHAIN.pem [--envelope jws|cose] [--expiry 24h]
-                          sign an image's digest and push the signature to its repository
-  serve [--config PATH] [--address HOST:PORT] ...   (signgate serve --help lists every option)
-                          serve the Gatekeeper external data provider (verify and mutate) over HTTPS
-  policy test PATH...     run gator Suite files (with external data fixtures) offline
+interface Command {
+  /** Printed for `--help` without importing the command; absent when the command prints its own. */
+  readonly help?: string;
+  readonly load: () => Promise<Run>;
+}
 
-exit codes: 0 verified / passed, 1 not verified / failed, 2 usage or configuration error, 3 could not decide
-`;
+const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ['verify', { help: VERIFY_HELP, load: async () => (await import('./verifyCommand.js')).verifyCommand }],
+  ['resolve', { help: RESOLVE_HELP, load: async () => (await import('./resolveCommand.js')).resolveCommand }],
+  ['sign', { load: async () => (await import('./signCommand.js')).signCommand }],
+  ['serve', { help: SERVE_HELP, load: async () => (await import('./serve.js')).serveCommand }],
+  ['policy test', { help: POLICY_TEST_HELP, load: async () => (await import('./policyTest.js')).policyTestCommand }],
+]);
+
+const HELP_FLAGS: ReadonlySet<string> = new Set(['-h', '--help']);
+
+/** `--help` or `-h` among the options (before a `--` that ends them). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => HELP_FLAGS.has(a));
+}
+
+/** The command named by the first one or two words, and the arguments after them. */
+function findCommand(argv: readonly string[]): { name: string; command: Command; rest: readonly string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const command = COMMANDS.get(name);
+    if (command !== undefined && argv.length >= words) return { name, command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
 
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'verify':
-      return verifyCommand(rest, io);
-    case 'resolve':
-      return resolveCommand(rest, io);
-    case 'sign':
-      return signCommand(rest, io);
-    case 'serve':
-      return serveCommand(rest, io);
-    case 'policy':
-      if (rest[0] === 'test') return policyTestCommand(rest.slice(1), io);
-      break;
-    case 'help':
-    case '--help':
-    case '-h':
-      io.stdout.write(USAGE);
-      return 0;
-    default:
-      break;
+  const [first, ...rest] = argv;
+  if (first === undefined || HELP_FLAGS.has(first)) {
+    (first === undefined ? io.stderr : io.stdout).write(MAIN_HELP);
+    return first === undefined ? 2 : 0;
   }
-  io.stderr.write(command ? `signgate: unknown command "${[command, ...rest.slice(0, 1)].join(' ')}"\n\n${USAGE}` : USAGE);
-  return 2;
+  if (first === 'help') return main(rest.length > 0 ? [...rest, '--help'] : ['--help'], io);
+  const found = findCommand(argv);
+  if (found === undefined) {
+    if (first === 'policy') {
+      if (rest[0] !== undefined && HELP_FLAGS.has(rest[0])) {
+        io.stdout.write(POLICY_HELP);
+        return 0;
+      }
+      const problem = rest[0] === undefined ? 'a sub-command is required' : `unknown sub-command "${rest[0]}"`;
+      io.stderr.write(`signgate policy: ${problem}\n\n${POLICY_HELP}`);
+      return 2;
+    }
+    io.stderr.write(`signgate: unknown command "${first}"\n\n${MAIN_HELP}`);
+    return 2;
+  }
+  if (found.command.help !== undefined && asksForHelp(found.rest)) {
+    io.stdout.write(found.command.help);
+    return 0;
+  }
+  return (await found.command.load())(found.rest, io);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {

@@ -5,16 +5,8 @@
  * 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
+import { POLICY_TEST_HELP as USAGE } from './help.js';
 import { LiveHost, type LiveProvider, builtinEngine, findOpa, runSuites, wasmEngine } from '../policytest/index.js';
-
-const USAGE = `usage: signgate policy test PATH... [options]
-
-  PATH                       Suite files, or folders searched recursively for Suite files
-  --run REGEX                run only tests/cases whose name (or test/case) matches REGEX
-  --engine builtin|wasm      builtin Rego evaluator (default) or OPA wasm (needs the opa binary on PATH)
-  --provider NAME=URL        answer external_data for provider NAME from a live provider (https)
-  --provider-ca FILE         PEM CA bundle trusted for --provider URLs
-`;
 
 export async function policyTestCommand(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
   const paths: string[] = [];

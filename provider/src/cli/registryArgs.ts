@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import crossFetch from 'cross-fetch';
-import { OciError, createRegistry, loadDockerConfig, type FetchLike, type Registry } from '../oci/index.js';
+import type { FetchLike, Registry } from '../oci/index.js';
+import { UsageError } from './io.js';
 
 /** The registry flags shared by resolve, verify and sign. */
 export const REGISTRY_OPTIONS = {
@@ -42,14 +42,24 @@ function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-/** Builds the registry client from the flags (cross-fetch: it honours --ca-file and keep-alive; see oci/README.md). */
+/** The --timeout in milliseconds (default 30 s); a usage error for anything but a positive duration. */
+export function timeoutFromArgs(args: RegistryArgs): number {
+  const timeoutMs = args.timeout === undefined ? 30_000 : parseDuration(args.timeout);
+  if (timeoutMs === undefined) throw new UsageError(`--timeout "${args.timeout ?? ''}" is not a duration such as 30s or 2m`);
+  return timeoutMs;
+}
+
+/**
+ * Builds the registry client from the flags (cross-fetch: it honours --ca-file and keep-alive; see oci/README.md).
+ * The registry client is imported here, on first use, so that `--help` and argument errors never load it.
+ */
 export async function registryFromArgs(
   args: RegistryArgs,
   clock: () => Date,
   env: NodeJS.ProcessEnv,
 ): Promise<{ registry: Registry; timeoutMs: number }> {
-  const timeoutMs = args.timeout === undefined ? 30_000 : parseDuration(args.timeout);
-  if (timeoutMs === undefined) throw new Error(`--timeout "${args.timeout ?? ''}" is not a duration such as 30s or 2m`);
+  const timeoutMs = timeoutFromArgs(args);
+  const [{ createRegistry, loadDockerConfig }, { default: crossFetch }] = await Promise.all([import('../oci/index.js'), import('cross-fetch')]);
   const configPath = args['registry-config'] ?? defaultDockerConfig(env);
   const registry = await createRegistry({
     fetch: crossFetch as unknown as FetchLike,
@@ -60,11 +70,4 @@ export async function registryFromArgs(
     userAgent: 'signgate/0.1.0',
   });
   return { registry, timeoutMs };
-}
-
-const USAGE_CODES = new Set(['REFERENCE_INVALID', 'CONFIG_INVALID', 'CREDENTIALS_INVALID']);
-
-/** Exit code for a failure: 2 when the user's input is wrong (reference, flags, files), 3 when the registry could not answer. */
-export function exitCodeFor(err: unknown): 2 | 3 {
-  return err instanceof OciError && !USAGE_CODES.has(err.code) ? 3 : 2;
 }

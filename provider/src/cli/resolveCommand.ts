@@ -1,34 +1,37 @@
 import { parseArgs } from 'node:util';
-import { formatReference, parseReference } from '../oci/index.js';
+import { reportFailure, toUsageError } from './failure.js';
+import { RESOLVE_HELP } from './help.js';
 import type { CommandIO } from './io.js';
-import { REGISTRY_HELP, REGISTRY_OPTIONS, exitCodeFor, registryFromArgs } from './registryArgs.js';
+import { REGISTRY_OPTIONS, registryFromArgs, timeoutFromArgs, type RegistryArgs } from './registryArgs.js';
 
-const HELP = `usage: signgate resolve REF [registry options]
-
-Resolves REF (a tag or digest reference) to host/repo@sha256:<hex> and prints it.
-
-${REGISTRY_HELP}
-exit codes: 0 resolved, 2 usage error (bad reference or flags), 3 could not resolve (registry unreachable, unknown tag)
-`;
+function parseResolveArgs(argv: readonly string[]): { readonly reference: string; readonly registryArgs: RegistryArgs } | 'help' {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { ...REGISTRY_OPTIONS, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw toUsageError('expected exactly one image reference, e.g. signgate resolve localhost:5000/app:v1');
+  timeoutFromArgs(values);
+  return { reference: positionals[0] as string, registryArgs: values };
+}
 
 /** `signgate resolve REF`: prints the digest reference the registry resolves REF to. */
 export async function resolveCommand(argv: readonly string[], io: CommandIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values;
-  let positionals: string[];
+  let parsed: ReturnType<typeof parseResolveArgs>;
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...REGISTRY_OPTIONS, help: { type: 'boolean', short: 'h' } }, allowPositionals: true }));
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new Error('expected exactly one image reference, e.g. signgate resolve localhost:5000/app:v1');
+    parsed = parseResolveArgs(argv);
   } catch (err) {
-    io.stderr.write(`signgate resolve: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
+    return reportFailure(io, 'resolve', toUsageError(err), { json: false, help: RESOLVE_HELP });
+  }
+  if (parsed === 'help') {
+    io.stdout.write(RESOLVE_HELP);
+    return 0;
   }
   try {
-    const ref = parseReference(positionals[0] as string);
-    const { registry, timeoutMs } = await registryFromArgs(values, () => new Date(), env);
+    const { formatReference, parseReference } = await import('../oci/index.js');
+    const ref = parseReference(parsed.reference);
+    const { registry, timeoutMs } = await registryFromArgs(parsed.registryArgs, () => new Date(), env);
     try {
       const subject = await registry.repository(ref).resolve(undefined, { signal: AbortSignal.timeout(timeoutMs) });
       io.stdout.write(`${formatReference({ registry: ref.registry, repository: ref.repository, digest: subject.digest })}\n`);
@@ -37,7 +40,6 @@ export async function resolveCommand(argv: readonly string[], io: CommandIO, env
       registry.close();
     }
   } catch (err) {
-    io.stderr.write(`signgate resolve: ${(err as Error).message}\n`);
-    return exitCodeFor(err);
+    return reportFailure(io, 'resolve', err, { json: false });
   }
 }

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { formatReference, parseReference } from '../oci/index.js';
 import { NotationError, signEnvelope, type SigningScheme } from '../notation/index.js';
 import { UsageError, type CommandIO } from './io.js';
-import { REGISTRY_HELP, REGISTRY_OPTIONS, exitCodeFor, parseDuration, registryFromArgs } from './registryArgs.js';
+import { exitCodeFor } from './failure.js';
+import { REGISTRY_HELP, REGISTRY_OPTIONS, parseDuration, registryFromArgs } from './registryArgs.js';
 
 const HELP = `usage: signgate sign REF --key KEY.pem --cert CHAIN.pem [--envelope jws|cose] [--expiry DURATION]
                      [--signing-scheme notary.x509|notary.x509.signingAuthority] [--user-metadata KEY=VALUE]...

@@ -1,45 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY, type VerificationPolicyMode } from '../config/index.js';
-import {
-  ARTIFACT_TYPE_SIGNATURE,
-  NotationError,
-  openTrustStore,
-  parseTrustPolicyDocument,
-  type TrustPolicyDocument,
-} from '../notation/index.js';
+import { ARTIFACT_TYPE_SIGNATURE, NotationError } from '../notation/index.js';
 import { OciError, formatReference, openOciLayout, parseReference, type Descriptor } from '../oci/index.js';
 import { policyFor, toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
+import { reportFailure, toUsageError, wantsJson } from './failure.js';
+import { VERIFY_HELP as HELP } from './help.js';
 import { UsageError, type CommandIO } from './io.js';
-import { REGISTRY_HELP, REGISTRY_OPTIONS, registryFromArgs, type RegistryArgs } from './registryArgs.js';
+import { REGISTRY_OPTIONS, registryFromArgs, timeoutFromArgs, type RegistryArgs } from './registryArgs.js';
+import { checkApplicableTrust, checkTrustArgs, loadTrust, type TrustArgs } from './trustArgs.js';
 import { formatVerdictText } from './verdictText.js';
 
 /** The provider's built-in mode for Notation signatures (config's DEFAULT_POLICY), so both decide alike by default. */
 const DEFAULT_VERIFICATION_POLICY = policyFor(DEFAULT_POLICY, ARTIFACT_TYPE_SIGNATURE);
-
-const HELP = `usage: signgate verify REF --trust-policy FILE --trust-store DIR [options]          (an image in a registry)
-       signgate verify --oci-layout DIR:REF --trust-policy FILE --trust-store DIR [options]  (an OCI image layout)
-
-  REF                    an image reference (tag or digest) in a registry, e.g. localhost:5000/app:v1
-  --oci-layout DIR:REF   an OCI image layout folder and a tag or sha256:<hex> digest in it
-  --trust-policy FILE    a Notation trust policy document (trustpolicy.json, version 1.0)
-  --trust-store DIR      a Notation trust store root (the folder holding x509/{ca,signingAuthority,tsa}/<name>/)
-  --scope HOST/REPO      (layouts) the repository name the trust policy's registryScopes are matched against
-                         (default: local/<layout folder name>, which only a "*" statement covers)
-  --user-metadata K=V    require this metadata in the signature (repeatable)
-  --at RFC3339           verify as of this time instead of now
-  --verification-policy any|all
-                         any: one signature that verifies admits the image (notation verify's rule); all: every
-                         signature found must verify. Default ${DEFAULT_VERIFICATION_POLICY}, the provider's default for Notation signatures.
-                         Every signature found is verified and listed with its own outcome either way.
-  --output text|json     text for people (default), json for the verdict object
-
-${REGISTRY_HELP}
-exit codes: 0 verified, 1 not verified (including "no signatures found"), 2 usage or configuration error,
-            3 could not decide (registry unreachable, timed out, content that does not match its digest)
-`;
 
 type Target =
   | { readonly kind: 'layout'; readonly dir: string; readonly ref: string; readonly scope?: string }
@@ -47,8 +21,7 @@ type Target =
 
 interface VerifyOptions {
   readonly target: Target;
-  readonly trustPolicyFile: string;
-  readonly trustStoreDir: string;
+  readonly trust: TrustArgs;
   readonly userMetadata: Readonly<Record<string, string>>;
   readonly at?: Date;
   readonly output: 'text' | 'json';
@@ -75,6 +48,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
     options: {
       ...REGISTRY_OPTIONS,
       'oci-layout': { type: 'string' },
+      cert: { type: 'string' },
       'trust-policy': { type: 'string' },
       'trust-store': { type: 'string' },
       scope: { type: 'string' },
@@ -89,8 +63,8 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
   });
   if (values.help) return 'help';
   const target = parseTarget(values['oci-layout'], positionals, values.scope, values);
-  if (!values['trust-policy']) throw new UsageError('--trust-policy FILE is required (a Notation trustpolicy.json)');
-  if (!values['trust-store']) throw new UsageError('--trust-store DIR is required (the folder that holds x509/)');
+  checkTrustArgs(values);
+  if (target.kind === 'registry') timeoutFromArgs(values);
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, not "${values.output}"`);
   const verificationPolicy = values['verification-policy'];
   if (verificationPolicy !== 'any' && verificationPolicy !== 'all') {
@@ -111,8 +85,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
   }
   return {
     target,
-    trustPolicyFile: values['trust-policy'],
-    trustStoreDir: values['trust-store'],
+    trust: { cert: values.cert, 'trust-policy': values['trust-policy'], 'trust-store': values['trust-store'] },
     userMetadata,
     ...(at ? { at } : {}),
     output: values.output,
@@ -120,30 +93,9 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
   };
 }
 
-async function loadTrustPolicy(file: string): Promise<TrustPolicyDocument> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read trust policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`trust policy ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  try {
-    return parseTrustPolicyDocument(json);
-  } catch (err) {
-    if (err instanceof NotationError) throw new UsageError(`trust policy ${file}: ${err.message}`);
-    throw err;
-  }
-}
-
 /** Errors naming the user's own input (layout folder, reference, policy scope) are usage errors. */
 function asUsage(err: unknown): never {
-  if (err instanceof OciError || err instanceof NotationError) throw new UsageError(err.message);
+  if (err instanceof OciError || err instanceof NotationError) throw new UsageError(err.message, { code: err.code, cause: err });
   throw err;
 }
 
@@ -192,8 +144,7 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
   try {
     options = parseVerifyArgs(argv);
   } catch (err) {
-    io.stderr.write(`signgate verify: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
+    return reportFailure(io, 'verify', toUsageError(err), { json: wantsJson(argv), help: HELP });
   }
   if (options === 'help') {
     io.stdout.write(HELP);
@@ -203,15 +154,16 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
   const clock = (): Date => at ?? new Date();
   let verdict: Verdict;
   try {
-    const trustPolicy = await loadTrustPolicy(options.trustPolicyFile);
+    const { trustPolicy, trustStore } = await loadTrust(options.trust);
     const artifact = await openArtifact(options.target, clock);
     try {
+      await checkApplicableTrust({ trustPolicy, trustStore }, artifact.artifactReference);
       const result = await verifyArtifact({
         source: artifact.source,
         subject: artifact.subject,
         artifactReference: artifact.artifactReference,
         trustPolicy,
-        trustStore: openTrustStore(options.trustStoreDir),
+        trustStore,
         clock,
         userMetadata: options.userMetadata,
         policy: options.verificationPolicy,
@@ -229,9 +181,7 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
       artifact.close();
     }
   } catch (err) {
-    // usage and configuration problems exit 2; registry and content failures could not decide: 3
-    io.stderr.write(`signgate verify: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof UsageError ? 2 : 3;
+    return reportFailure(io, 'verify', err, { json: options.output === 'json' });
   }
   io.stdout.write(options.output === 'json' ? `${JSON.stringify(verdict, null, 2)}\n` : formatVerdictText(verdict));
   return verdict.isSuccess ? 0 : 1;
