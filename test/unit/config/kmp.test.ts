@@ -165,14 +165,15 @@ describe('config KeyManagementProviders: inline, files, folders, Notation trust 
     const base = kmp('k', `{value: ${JSON.stringify(pki.root.pem)}}`, 'inline') + verifier('{ca: {s: [k]}}', '["ca:s"]') + '---\n';
 
     const fromFile = await loadConfigFromFiles(
-      [await fileWith(dir, 'a.yaml', base + store('a', '{caFile: registry-ca.der, dockerConfig: docker/config.json, plainHttp: [Registry.Local:5000, registry.local:5000], ttl: 0, cacheEnabled: false, maxBlobBytes: 2048}'))],
+      [await fileWith(dir, 'a.yaml', base + store('a', '{caFile: registry-ca.der, dockerConfig: docker/config.json, plainHttp: [Registry.Local:5000, registry.local:05000, "REG.lan:443", "[0::1]:080"], ttl: 0, cacheEnabled: false, maxBlobBytes: 2048}'))],
       { generation: 1 },
     );
     const s = fromFile.cluster?.store;
     assert.ok(s);
     assert.equal(s.caBundle, otherRoot.pem.replace(/\r\n/g, '\n').trim() + '\n');
     assert.equal(s.dockerConfigPath, join(dir, 'docker', 'config.json'));
-    assert.deepEqual(s.plainHttpHosts, ['registry.local:5000']);
+    // one canonical spelling per host (oci/reference): case, port zeros, :443 and IPv6 text folded, duplicates merged
+    assert.deepEqual(s.plainHttpHosts, ['registry.local:5000', 'reg.lan', '[::1]:80']);
     assert.deepEqual([s.ttlSeconds, s.cacheEnabled, s.maxBlobBytes], [0, false, 2048]);
 
     const b64 = Buffer.from(pki.root.pem).toString('base64');
@@ -194,6 +195,12 @@ describe('config KeyManagementProviders: inline, files, folders, Notation trust 
       'CONFIG_UNREADABLE',
       'spec.parameters.dockerConfig',
     );
+    const badHost = await rejectsWith(
+      loadConfigFromFiles([await fileWith(dir, 'f.yaml', base + store('f', "{plainHttp: [ok.lan, 'bad.lan:99999']}"))], { generation: 1 }),
+      'CONFIG_INVALID',
+      'spec.parameters.plainHttp[1]',
+    );
+    assert.match(badHost.reason, /port 99999 .* out of range/);
   });
 });
 
