@@ -9,7 +9,17 @@ import { ConfigError, defaultConfigPath, formatIssue, watchConfigFiles } from '.
 import { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type GatekeeperCa } from '../k8s/index.js';
 import type { ConfigSource, StoreConfig } from '../config/types.js';
 import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
-import { createApp, createMetricsApp, ProviderMetrics, startServer, watchSettingsFile, type Deadlines, type RunningServer, type SettingsFile } from '../server/index.js';
+import {
+  createApp,
+  createMetricsApp,
+  ProviderMetrics,
+  startServer,
+  traceMixin,
+  watchSettingsFile,
+  type Deadlines,
+  type RunningServer,
+  type SettingsFile,
+} from '../server/index.js';
 import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
 import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -23,7 +33,8 @@ export interface RunningProvider {
   readonly deadlines: Deadlines;
   /** The watched --settings file, when one was given. */
   readonly settingsFile: SettingsFile | undefined;
-  close(): Promise<void>;
+  /** Stops accepting, gives requests in progress `drainMs` (default 0) to finish, closes everything; resolves with the requests cut off. */
+  close(options?: { readonly drainMs?: number }): Promise<number>;
 }
 
 const wallClock = (): Date => new Date(Date.now());
@@ -120,7 +131,8 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs },
     dropTag: settings.dropTag,
     events: {
-      itemError: (key, error, transient) => logger.warn({ key, transient, err: error }, 'could not decide'),
+      // the decision log has the warn line (message, code, no stack); the stack is for debugging only
+      itemError: (key, error, transient) => logger.debug({ key, transient, err: error }, 'could not decide: error detail'),
     },
   });
   const base: Deadlines = { verifyMs: settings.verifyTimeoutMs, mutateMs: settings.mutateTimeoutMs };
@@ -157,13 +169,14 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     executor,
     deadlines,
     settingsFile,
-    async close() {
+    async close(closeOptions = {}) {
       settingsFile?.close();
       unsubscribe();
-      await running.close();
+      const cutOff = await running.close(closeOptions);
       await configSource.close();
       await gatekeeperCa?.close();
       pool.close();
+      return cutOff;
     },
   };
 }
@@ -187,7 +200,8 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     io.stdout.write(SERVE_HELP);
     return 0;
   }
-  const logger = pino({ level: settings.logLevel, base: { service: 'signgate' } }, pino.destination({ dest: 1, sync: false }));
+  // traceMixin: every line logged inside a request's work (registry, credentials, executor) carries its traceID
+  const logger = pino({ level: settings.logLevel, base: { service: 'signgate' }, mixin: traceMixin }, pino.destination({ dest: 1, sync: false }));
   let provider: RunningProvider;
   try {
     provider = await startProvider(settings, logger);
@@ -203,16 +217,21 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     );
   }
   io.stderr.write(`signgate serve: listening on ${provider.server.url} (metrics ${provider.server.metricsUrl ?? 'off'})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // once: a second signal during the drain gets Node's default handling, which ends the process at once
+    const stop = (received: NodeJS.Signals): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve();
+      resolve(received);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await provider.close();
-  logger.flush();
+  const drainMs = settings.shutdownTimeoutMs;
+  logger.info({ signal, inFlight: provider.server.inFlightRequests(), drainMs }, `${signal} received: no new connections; finishing the requests in progress (at most ${drainMs}ms), then exiting`);
+  const cutOff = await provider.close({ drainMs });
+  if (cutOff > 0) logger.warn({ signal, cutOff, drainMs }, `${cutOff} request(s) still unanswered after ${drainMs}ms were cut off (raise --shutdown-timeout)`);
+  logger.info({ signal }, 'stopped');
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   return 0;
 }

@@ -15,6 +15,8 @@ export interface ServeSettings {
   readonly clientCa?: string;
   readonly verifyTimeoutMs: number;
   readonly mutateTimeoutMs: number;
+  /** On SIGTERM/SIGINT: how long requests in progress may take to finish before their connections are closed. */
+  readonly shutdownTimeoutMs: number;
   /** YAML/JSON file of settings changeable without a restart (verifyTimeout, mutateTimeout); watched. */
   readonly settingsFile?: string;
   readonly verdictCacheSize: number;
@@ -49,6 +51,13 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'client-ca', env: 'SIGNGATE_CLIENT_CA', value: 'FILE', help: "require client certificates issued by this CA (Gatekeeper's)", fallback: 'off' },
   { name: 'verify-timeout', env: 'SIGNGATE_VERIFY_TIMEOUT', value: 'DURATION', help: 'deadline of a verify request', fallback: '4900ms' },
   { name: 'mutate-timeout', env: 'SIGNGATE_MUTATE_TIMEOUT', value: 'DURATION', help: 'deadline of a mutate request', fallback: '1950ms' },
+  {
+    name: 'shutdown-timeout',
+    env: 'SIGNGATE_SHUTDOWN_TIMEOUT',
+    value: 'DURATION',
+    help: 'on SIGTERM or SIGINT, stop accepting and give requests in progress this long to finish, then exit 0 (keep it below the pod\'s terminationGracePeriodSeconds)',
+    fallback: '10s',
+  },
   {
     name: 'settings',
     env: 'SIGNGATE_SETTINGS',
@@ -154,6 +163,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     ...(clientCa !== undefined ? { clientCa } : {}),
     verifyTimeoutMs: dur('verify-timeout', 4900),
     mutateTimeoutMs: dur('mutate-timeout', 1950),
+    shutdownTimeoutMs: dur('shutdown-timeout', 10_000),
     ...(settingsFile !== undefined ? { settingsFile } : {}),
     verdictCacheSize: num('verdict-cache-size', 10_000),
     verdictCacheTtlMs: dur('verdict-cache-ttl', 60_000),

@@ -30,7 +30,10 @@ export interface FetchInit {
 }
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
-/** One line per request for logs; URLs carry no query string and no header is ever included. */
+/**
+ * One line per request for logs; URLs carry no query string and no header is ever included. A `request` without a
+ * `status` failed before the registry answered (its `error` is the network error code, e.g. ECONNREFUSED).
+ */
 export interface RegistryEvent {
   readonly type: 'request' | 'retry' | 'redirect';
   readonly method: string;
@@ -215,7 +218,14 @@ export class Transport {
       this.requests++;
       const init: FetchInit = { method, headers, signal, redirect: 'manual', agent: (u) => (u.protocol === 'http:' ? this.httpAgent : this.httpsAgent) };
       if (body !== undefined) init.body = body.buffer instanceof ArrayBuffer ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body);
-      const response = await this.options.fetch(url, init);
+      let response: FetchResponse;
+      try {
+        response = await this.options.fetch(url, init);
+      } catch (error) {
+        // no status: refused, reset, timed out, TLS; counted as status "error" by whoever listens
+        this.options.log?.({ type: 'request', method, url: safeUrl(url), attempt, error: errorCodes(error)[0] ?? (error as Error)?.name ?? 'error' });
+        throw error;
+      }
       this.options.log?.({ type: 'request', method, url: safeUrl(url), status: response.status, attempt });
       const location = response.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(response.status) || location === null || (method === 'POST' && response.status !== 303)) {

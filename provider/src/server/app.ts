@@ -9,9 +9,11 @@ import { Router } from '@koa/router';
 import type { Logger } from 'pino';
 import type { ConfigSource } from '../config/types.js';
 import { verdictJson, type ItemResult, type ProviderExecutor, type Verdict } from '../verify/index.js';
-import { settleWithin, timedOutMessage, TIMED_OUT } from './deadline.js';
+import { settleWithin, TIMED_OUT } from './deadline.js';
+import { decisionOf, logDecision } from './decisionLog.js';
 import { ServerError } from './errors.js';
-import type { ProviderMetrics, Route } from './metrics.js';
+import type { ItemOutcome, ProviderMetrics, Route } from './metrics.js';
+import { runWithTraceId } from './traceContext.js';
 import { DEFAULT_API_VERSION, DEFAULT_LIMITS, parseProviderRequest, readBody, type RequestLimits } from './request.js';
 
 /** Read at every request: change the fields to change the deadlines without a restart. */
@@ -69,45 +71,39 @@ export function createApp(options: AppOptions): Koa<State> {
 
   async function handle(ctx: Koa.ParameterizedContext<State>, route: Route): Promise<void> {
     const started = performance.now();
-    const log = logger.child({ traceID: ctx.state.traceID, route });
+    const { traceID } = ctx.state;
     const body = await readBody(ctx.req, limits.maxBodyBytes);
     const request = parseProviderRequest(body, limits);
     ctx.state.apiVersion = request.apiVersion;
     const config = options.configSource.current();
     const ms = route === 'verify' ? deadlines.verifyMs : deadlines.mutateMs;
-    const itemCtx = { config, traceID: ctx.state.traceID };
+    const itemCtx = { config, traceID };
     const run = (key: string): Promise<ItemResult<Verdict | string>> => (route === 'verify' ? executor.verify(key, itemCtx) : executor.mutate(key, itemCtx));
+    const answeredMs: number[] = request.keys.map(() => ms);
     const results = await settleWithin(
-      request.keys.map((key) => () => run(key)),
+      request.keys.map((key, i) => () => run(key).finally(() => (answeredMs[i] = performance.now() - started))),
       ms,
       (error): ItemResult<Verdict | string> => {
-        log.error({ err: error }, 'executor failed');
-        return { error: `internal error; see the server log (trace id ${ctx.state.traceID})` };
+        logger.error({ traceID, route, err: error }, 'executor failed');
+        return { error: `internal error; see the server log (trace id ${traceID})`, code: 'INTERNAL' };
       },
     );
-    let errors = 0;
-    let timeouts = 0;
+    const counts: Record<ItemOutcome, number> = { pass: 0, fail: 0, error: 0, timeout: 0 };
     const items: Item[] = request.keys.map((key, i) => {
       const r = results[i];
-      if (r === TIMED_OUT || r === undefined) {
-        timeouts++;
-        metrics?.item(route, 'timeout');
-        return { key, error: timedOutMessage(ms) };
-      }
-      if ('error' in r) {
-        errors++;
-        metrics?.item(route, 'error');
-        log.warn({ key, itemError: r.error }, 'item error');
-        return { key, error: r.error };
-      }
-      metrics?.item(route, 'value', typeof r.value === 'string' || r.value.isSuccess ? 'pass' : 'fail');
-      return { key, value: r.value };
+      const result = r === TIMED_OUT || r === undefined ? undefined : r;
+      const decision = decisionOf(route, key, result, answeredMs[i] ?? ms, ms);
+      counts[decision.outcome]++;
+      metrics?.item(route, decision.outcome);
+      logDecision(logger, traceID, route, decision);
+      if (result === undefined) return { key, error: decision.message };
+      return 'error' in result ? { key, error: result.error } : { key, value: result.value };
     });
     ctx.type = 'json';
     ctx.body = providerResponseJson(request.apiVersion, route === 'mutate', items);
     const seconds = (performance.now() - started) / 1000;
     metrics?.observeRequest(route, seconds);
-    log.info({ keys: items.length, errors, timeouts, ms: Math.round(seconds * 1000), generation: config?.generation }, `${route} answered`);
+    logger.info({ traceID, route, keys: items.length, ...counts, ms: Math.round(seconds * 1000), generation: config?.generation }, `${route} answered`);
   }
 
   const router = new Router<State>();
@@ -122,7 +118,7 @@ export function createApp(options: AppOptions): Koa<State> {
     ctx.state.apiVersion = DEFAULT_API_VERSION;
     ctx.set('x-trace-id', ctx.state.traceID);
     try {
-      await next();
+      await runWithTraceId(ctx.state.traceID, next);
     } catch (error) {
       const route: Route = ctx.path.endsWith('/mutate') ? 'mutate' : 'verify';
       if (error instanceof ServerError) {

@@ -45,7 +45,13 @@ export interface RunningServer {
   notReady(): string | undefined;
   /** Re-reads the certificate, key and client CA now; throws ServerError TLS_INVALID and keeps the old ones on failure. */
   reloadTls(): Promise<void>;
-  close(): Promise<void>;
+  /** Requests being answered right now on the HTTPS listener. */
+  inFlightRequests(): number;
+  /**
+   * Stops accepting connections, lets the requests in progress finish for at most `drainMs` (default 0: none), then
+   * closes every connection. Resolves with the number of requests cut off by that bound.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<number>;
 }
 
 export function parseAddress(address: string, what = 'address'): { host: string; port: number } {
@@ -91,10 +97,41 @@ function listen(server: http.Server | https.Server, host: string, port: number):
   });
 }
 
-function closeServer(server: http.Server | https.Server): Promise<void> {
+/** Responses in progress on `server`, tracked from the start so that a drain knows them. */
+function trackResponses(server: http.Server | https.Server): Set<http.ServerResponse> {
+  const active = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    active.add(res);
+    res.once('close', () => active.delete(res));
+  });
+  return active;
+}
+
+/**
+ * Stops accepting; each request in progress (and any that arrives on an open keep-alive connection) is answered with
+ * `Connection: close`, idle connections are closed as they become idle, and after `drainMs` every connection is
+ * closed. Resolves with the number of responses still unfinished at that bound.
+ */
+function closeServer(server: http.Server | https.Server, active: ReadonlySet<http.ServerResponse>, drainMs = 0): Promise<number> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    let cutOff = 0;
+    const idle = (): void => server.closeIdleConnections();
+    const closing = (res: http.ServerResponse): void => {
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      res.once('finish', () => setImmediate(idle));
+    };
+    const timer = setTimeout(() => {
+      cutOff = active.size;
+      server.closeAllConnections();
+    }, drainMs);
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => closing(res));
+    server.close(() => {
+      clearTimeout(timer);
+      resolve(cutOff);
+    });
+    for (const res of active) closing(res);
+    idle();
+    if (drainMs <= 0) server.closeAllConnections();
   });
 }
 
@@ -108,6 +145,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   if (dev) context = { ...context, cert: dev.certPem, key: dev.keyPem };
   const mtls = settings.clientCaFile !== undefined;
   const server = https.createServer({ ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
+  const active = trackResponses(server);
   server.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'TLS handshake failed'));
   let listening = false;
   const boundPort = await listen(server, host, port);
@@ -121,7 +159,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     try {
       metricsUrl = `http://${urlHost(m.host)}:${await listen(metricsServer, m.host, m.port)}`;
     } catch (error) {
-      await closeServer(server);
+      await closeServer(server, active);
       throw error;
     }
   }
@@ -150,10 +188,13 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     devCertificate: dev,
     notReady: () => (listening && server.listening ? undefined : 'the HTTPS listener is not accepting connections'),
     reloadTls,
-    async close() {
+    inFlightRequests: () => active.size,
+    async close(options = {}) {
       listening = false;
       fileWatch.close();
-      await Promise.all([closeServer(server), metricsServer ? closeServer(metricsServer) : Promise.resolve()]);
+      const cutOff = await closeServer(server, active, options.drainMs);
+      if (metricsServer) await closeServer(metricsServer, new Set());
+      return cutOff;
     },
   };
 }

@@ -3,10 +3,13 @@
  * Names carry the `signgate_` prefix and their unit. Cache and in-flight figures are read at scrape time from the
  * sources the server is given.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RegistryEvent } from '../oci/index.js';
 
 export type Route = 'verify' | 'mutate';
+
+/** How an item was answered: a passing (or, for mutate, resolved) value, a failing verdict, an item error, a deadline. */
+export type ItemOutcome = 'pass' | 'fail' | 'error' | 'timeout';
 
 export interface CacheFigures {
   readonly hits: number;
@@ -24,12 +27,13 @@ export class ProviderMetrics {
   readonly registry = new Registry();
   private readonly duration: Histogram<'route'>;
   private readonly verifications: Counter<'outcome'>;
-  private readonly items: Counter<'route' | 'result'>;
+  private readonly items: Counter<'route' | 'outcome'>;
   private readonly registryRequests: Counter<'host' | 'status'>;
   private readonly rejected: Counter<'route' | 'code'>;
 
   constructor(sources: MetricsSources = {}) {
     const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry }); // process_* and nodejs_*, read at scrape time
     this.duration = new Histogram({
       name: 'signgate_request_duration_seconds',
       help: 'Duration of external data requests, by route.',
@@ -38,7 +42,12 @@ export class ProviderMetrics {
       registers,
     });
     this.verifications = new Counter({ name: 'signgate_verifications_total', help: 'Verify items answered, by outcome (pass, fail, error, timeout).', labelNames: ['outcome'], registers });
-    this.items = new Counter({ name: 'signgate_items_total', help: 'Items answered, by route and result (value, error, timeout).', labelNames: ['route', 'result'], registers });
+    this.items = new Counter({
+      name: 'signgate_items_total',
+      help: 'Items answered, by route and outcome (pass, fail, error, timeout; a resolved mutate item is pass).',
+      labelNames: ['route', 'outcome'],
+      registers,
+    });
     this.registryRequests = new Counter({ name: 'signgate_registry_requests_total', help: 'HTTP requests to registries, by host and status (error when no status).', labelNames: ['host', 'status'], registers });
     this.rejected = new Counter({ name: 'signgate_rejected_requests_total', help: 'Requests refused before any key was looked at, by route and error code.', labelNames: ['route', 'code'], registers });
     const caches = sources.caches;
@@ -77,9 +86,9 @@ export class ProviderMetrics {
     this.duration.observe({ route }, seconds);
   }
 
-  item(route: Route, result: 'value' | 'error' | 'timeout', outcome?: 'pass' | 'fail'): void {
-    this.items.inc({ route, result });
-    if (route === 'verify') this.verifications.inc({ outcome: result === 'value' ? (outcome ?? 'pass') : result });
+  item(route: Route, outcome: ItemOutcome): void {
+    this.items.inc({ route, outcome });
+    if (route === 'verify') this.verifications.inc({ outcome });
   }
 
   rejectedRequest(route: Route, code: string): void {

@@ -13,6 +13,7 @@ export {
   createProviderExecutor,
   type ExecutorEvents,
   type ItemContext,
+  type ItemErrorCode,
   type ItemResult,
   type ProviderExecutor,
   type ProviderExecutorOptions,

@@ -4,7 +4,7 @@
  * (unparsable key, no configuration, registry errors) into an item error that is never cached. Work runs under its
  * own bound (workTimeoutMs), not the caller's deadline, so that late work still warms the cache.
  */
-import { formatReference, isTransientOciError, OciError, type Registry } from '../oci/index.js';
+import { formatReference, isTransientOciError, OciError, type OciErrorCode, type Registry } from '../oci/index.js';
 import type { Config, ScopeConfig, StoreConfig } from '../config/types.js';
 import { KeyError, parseKey, type ProviderKey } from './key.js';
 import { resolveSubject } from './registrySource.js';
@@ -13,7 +13,16 @@ import { InFlight, VerdictCache, verdictKey, type VerdictCacheOptions, type Verd
 import type { Verdict } from './verdict.js';
 import { stampVerdict } from './verdictJson.js';
 
-export type ItemResult<T> = { readonly value: T } | { readonly error: string };
+/** Why a key could not be decided (the decision log's reason); registry failures keep their OciError code. */
+export type ItemErrorCode = 'KEY_INVALID' | 'NO_CONFIGURATION' | 'NO_VERIFIER' | 'TOO_MANY_IN_FLIGHT' | 'INTERNAL' | OciErrorCode;
+
+/**
+ * One key's answer. Beside what Gatekeeper gets (`value` or `error`), what the decision log records: whether the
+ * verdict came from the verdict cache, and for an error its code and the canonical reference the key names.
+ */
+export type ItemResult<T> =
+  | { readonly value: T; readonly cacheHit?: boolean }
+  | { readonly error: string; readonly code?: ItemErrorCode; readonly subject?: string };
 
 export interface ItemContext {
   /** The configuration current when the request arrived (undefined until one has loaded). */
@@ -58,32 +67,38 @@ export interface ProviderExecutor {
 
 type Scoped = { readonly key: ProviderKey; readonly scope: ScopeConfig; readonly scopeName: string; readonly generation: number };
 
-function scoped(rawKey: string, config: Config | undefined): Scoped | { readonly error: string } {
+type Unscoped = { readonly error: string; readonly code: ItemErrorCode; readonly subject?: string };
+
+function scoped(rawKey: string, config: Config | undefined): Scoped | Unscoped {
   let key: ProviderKey;
   try {
     key = parseKey(rawKey);
   } catch (error) {
-    if (error instanceof KeyError) return { error: error.message };
+    if (error instanceof KeyError) return { error: error.message, code: 'KEY_INVALID' };
     throw error;
   }
-  if (config === undefined) return { error: 'no configuration is loaded yet (see the server log for the config loader error)' };
+  const subject = formatReference(key.reference);
+  if (config === undefined) return { error: 'no configuration is loaded yet (see the server log for the config loader error)', code: 'NO_CONFIGURATION', subject };
   const own = key.namespace !== undefined ? config.namespaces.get(key.namespace) : undefined;
   const scope = own ?? config.cluster;
   if (scope === undefined) {
     const where = key.namespace !== undefined ? `namespace "${key.namespace}" or cluster-wide` : 'cluster-wide';
-    return { error: `no Verifier is configured (${where}); apply a Verifier resource (kind: Verifier, spec.type: notation)` };
+    return { error: `no Verifier is configured (${where}); apply a Verifier resource (kind: Verifier, spec.type: notation)`, code: 'NO_VERIFIER', subject };
   }
   return { key, scope, scopeName: own !== undefined ? (key.namespace ?? '') : '', generation: config.generation };
 }
 
-function describe(error: unknown, what: string): string {
-  if (error instanceof OciError) return `could not ${what}: ${error.message}`;
-  return `could not ${what}: internal error (${error instanceof Error ? error.name : 'unknown'}); see the server log`;
+function describe(error: unknown, what: string, subject: string): Unscoped {
+  if (error instanceof OciError) return { error: `could not ${what}: ${error.message}`, code: error.code, subject };
+  return { error: `could not ${what}: internal error (${error instanceof Error ? error.name : 'unknown'}); see the server log`, code: 'INTERNAL', subject };
 }
+
+/** A verdict and whether it was served from the verdict cache. */
+type Worked = { readonly verdict: Verdict; readonly cacheHit: boolean };
 
 export function createProviderExecutor(options: ProviderExecutorOptions): ProviderExecutor {
   const cache = new VerdictCache(options.cache ?? {}, options.clock);
-  const byReference = new InFlight<Verdict>();
+  const byReference = new InFlight<Worked>();
   const bySubject = new InFlight<Verdict>();
   const mutations = new InFlight<string>();
   const workTimeoutMs = options.workTimeoutMs ?? 30_000;
@@ -109,18 +124,19 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
     return hit;
   };
 
-  async function work(s: Scoped, traceID: string): Promise<Verdict> {
+  async function work(s: Scoped, traceID: string): Promise<Worked> {
     const signal = workSignal();
     const registry = options.registryFor(s.scope.store);
     const resolved = await resolveSubject(registry, s.key.reference, signal);
     const ck = verdictKey(s.scopeName, resolved.subjectReference, s.generation);
     const hit = s.key.reference.digest !== undefined ? undefined : cached(ck); // digest keys were looked up before
-    if (hit !== undefined) return hit;
-    return bySubject.run(ck, async () => {
+    if (hit !== undefined) return { verdict: hit, cacheHit: true };
+    const verdict = await bySubject.run(ck, async () => {
       const verdict = await verifySubject({ scope: s.scope, ...resolved, traceID, clock: options.clock, signal });
       cache.set(ck, verdict); // only reached when decided: every could-not-decide error was thrown above
       return verdict;
     });
+    return { verdict, cacheHit: false };
   }
 
   return {
@@ -128,7 +144,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
       const s = scoped(rawKey, ctx.config);
       if ('error' in s) {
         events.verification?.('error');
-        return { error: s.error };
+        return s;
       }
       const refName = `${s.key.reference.registry}/${s.key.reference.repository}`;
       const unsigned = missingCertificates(s.scope, formatReference(s.key.reference), ctx.traceID, options.clock());
@@ -140,32 +156,33 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         const hit = cached(verdictKey(s.scopeName, `${refName}@${s.key.reference.digest}`, s.generation));
         if (hit !== undefined) {
           events.verification?.(hit.isSuccess ? 'pass' : 'fail');
-          return { value: stamp(hit, ctx.traceID) };
+          return { value: stamp(hit, ctx.traceID), cacheHit: true };
         }
       }
       if (busy()) {
         events.verification?.('error');
-        return { error: `too many verifications in flight (${maxInFlight}); retry shortly` };
+        return { error: `too many verifications in flight (${maxInFlight}); retry shortly`, code: 'TOO_MANY_IN_FLIGHT', subject: formatReference(s.key.reference) };
       }
       try {
         const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(s.key.reference)}`;
-        const verdict = stamp(await byReference.run(inflightKey, () => work(s, ctx.traceID)), ctx.traceID);
+        const worked = await byReference.run(inflightKey, () => work(s, ctx.traceID));
+        const verdict = stamp(worked.verdict, ctx.traceID);
         events.verification?.(verdict.isSuccess ? 'pass' : 'fail');
-        return { value: verdict };
+        return { value: verdict, cacheHit: worked.cacheHit };
       } catch (error) {
         events.verification?.('error');
         events.itemError?.(rawKey, error, isTransientOciError(error));
-        return { error: describe(error, `verify "${formatReference(s.key.reference)}"`) };
+        return describe(error, `verify "${formatReference(s.key.reference)}"`, formatReference(s.key.reference));
       }
     },
 
     async mutate(rawKey, ctx) {
       const s = scoped(rawKey, ctx.config);
-      if ('error' in s) return { error: s.error };
+      if ('error' in s) return s;
       const ref = s.key.reference;
       const keep = options.dropTag ? { registry: ref.registry, repository: ref.repository } : ref;
       if (ref.digest !== undefined) return { value: formatReference(keep) };
-      if (busy()) return { error: `too many requests in flight (${maxInFlight}); retry shortly` };
+      if (busy()) return { error: `too many requests in flight (${maxInFlight}); retry shortly`, code: 'TOO_MANY_IN_FLIGHT', subject: formatReference(ref) };
       try {
         const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(ref)}`;
         const digest = await mutations.run(inflightKey, async () => {
@@ -175,7 +192,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         return { value: formatReference({ ...keep, ...(options.dropTag ? {} : { tag: ref.tag ?? 'latest' }), digest }) };
       } catch (error) {
         events.itemError?.(rawKey, error, isTransientOciError(error));
-        return { error: describe(error, `resolve "${formatReference(ref)}"`) };
+        return describe(error, `resolve "${formatReference(ref)}"`, formatReference(ref));
       }
     },
 
