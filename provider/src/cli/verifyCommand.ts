@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY, type VerificationPolicyMode } from '../config/index.js';
 import { ARTIFACT_TYPE_SIGNATURE, NotationError } from '../notation/index.js';
-import { OciError, formatReference, openOciLayout, parseReference, type Descriptor } from '../oci/index.js';
+import { OciError, formatReference, formatRepository, openOciLayout, parseReference, parseRepositoryName, type Descriptor } from '../oci/index.js';
 import { policyFor, toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
 import { reportFailure, toUsageError, wantsJson } from './failure.js';
 import { VERIFY_HELP as HELP } from './help.js';
@@ -111,7 +111,14 @@ async function openArtifact(target: Target, clock: () => Date): Promise<OpenedAr
   if (target.kind === 'layout') {
     const layout = await openOciLayout(target.dir).catch(asUsage);
     const subject = await layout.resolve(target.ref).catch(asUsage);
-    const name = target.scope ?? `local/${basename(resolve(target.dir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+    const written = target.scope ?? `local/${basename(resolve(target.dir)).toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+    const name = (() => {
+      try {
+        return formatRepository(parseRepositoryName(written));
+      } catch (err) {
+        return asUsage(err);
+      }
+    })();
     return { source: layout, subject, artifactReference: `${name}@${subject.digest}`, close: () => undefined };
   }
   const ref = (() => {
