@@ -97,6 +97,11 @@ describe('signgate verify --oci-layout', function () {
 
   it('matches registryScopes against --scope', async () => {
     assert.equal((await run(['--oci-layout', `${layoutDir}:signed`, ...args('scoped.json'), '--scope', 'registry.example/app'])).code, 0);
+    // --scope is canonicalized like every other name: another spelling of the scope's repository selects it too
+    assert.equal((await run(['--oci-layout', `${layoutDir}:signed`, ...args('scoped.json'), '--scope', 'REGISTRY.example:0443/app'])).code, 0);
+    const bad = await run(['--oci-layout', `${layoutDir}:signed`, ...args('scoped.json'), '--scope', 'registry.example:99999/app']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /port 99999 .* out of range/);
     const r = await run(['--oci-layout', `${layoutDir}:signed`, ...args('scoped.json')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /trust policy/i);
