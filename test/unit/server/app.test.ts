@@ -4,6 +4,7 @@ import { createApp, ProviderMetrics, type Deadlines } from '../../../provider/sr
 import { makeVerdict, type ItemContext, type ItemResult, type ProviderExecutor, type Verdict } from '../../../provider/src/verify/index.js';
 import type { Config } from '../../../provider/src/config/types.js';
 import { inject } from './inject.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const CONFIG: Config = { generation: 7, cluster: undefined, namespaces: new Map() };
 const V1BETA1 = 'externaldata.gatekeeper.sh/v1beta1';
@@ -12,20 +13,27 @@ function verdict(ok: boolean, traceID: string): Verdict {
   return makeVerdict({ isSuccess: ok, traceID, now: new Date('2025-11-01T00:00:00.000Z'), verifierReports: [] });
 }
 
-/** A fake executor: keys containing "slow" take 300 ms, "bad" are item errors, "throw" throws, "unsigned" fail. */
+/**
+ * A fake executor: keys containing "slow" wait until the test calls release() (so they outlast any deadline without a
+ * timer), "bad" are item errors, "throw" throws, "unsigned" fail.
+ */
 class FakeExecutor implements ProviderExecutor {
   readonly seen: { key: string; ctx: ItemContext }[] = [];
   finished = 0;
+  release: () => void = () => {};
+  private readonly slow = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
   async verify(key: string, ctx: ItemContext): Promise<ItemResult<Verdict>> {
     this.seen.push({ key, ctx });
-    if (key.includes('slow')) await new Promise((r) => setTimeout(r, 300));
+    if (key.includes('slow')) await this.slow;
     this.finished++;
     if (key.includes('throw')) throw new Error('boom: secret stack detail');
     if (key.includes('bad')) return { error: `could not verify "${key}": registry unreachable` };
     return { value: verdict(!key.includes('unsigned'), ctx.traceID) };
   }
   async mutate(key: string): Promise<ItemResult<string>> {
-    if (key.includes('slow')) await new Promise((r) => setTimeout(r, 300));
+    if (key.includes('slow')) await this.slow;
     return { value: `${key}@sha256:${'a'.repeat(64)}` };
   }
   stats() {
@@ -47,6 +55,9 @@ describe('server/app: the external data contract', function () {
     deadlines = { verifyMs: 4900, mutateMs: 1950 };
     metrics = new ProviderMetrics({ inFlight: () => 3, caches: () => ({ verdict: { hits: 5, misses: 2 } }) });
     app = createApp({ configSource: { current: () => CONFIG, lastError: () => undefined }, executor, logger, metrics, deadlines, traceId: () => `trace-${++traces}` });
+  });
+  afterEach(function () {
+    executor.release(); // no slow key outlives its test
   });
 
   for (const path of ['/ratify/gatekeeper/v1/verify', '/v1/verify']) {
@@ -82,8 +93,8 @@ describe('server/app: the external data contract', function () {
     assert.equal(items[0]?.value?.isSuccess, true);
     assert.equal(items[1]?.error, 'timed out after 100ms');
     assert.equal(executor.finished, 1);
-    await new Promise((r) => setTimeout(r, 350));
-    assert.equal(executor.finished, 2, 'the late key finished in the background');
+    executor.release();
+    await waitFor(() => executor.finished === 2, 'the late key to finish in the background after the response');
   });
 
   it('mutate answers tag@digest values with idempotent true, under its own deadline', async function () {

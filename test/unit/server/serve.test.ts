@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -7,7 +7,11 @@ import { Registry, type FetchLike } from '../../../provider/src/oci/index.js';
 import { serveCommand, startProvider } from '../../../provider/src/cli/serve.js';
 import { parseServeArgs, SERVE_FLAGS } from '../../../provider/src/cli/serveArgs.js';
 import { UsageError } from '../../../provider/src/cli/io.js';
+import { writeAtomically } from '../../support/files.js';
 import { OciTestServer } from '../../support/ociServer.js';
+import { startRegistry } from '../../support/registry.js';
+import { requireComponent } from '../../support/requirements.js';
+import { waitFor } from '../../support/waitFor.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../verify/fixtures.js';
 import { httpsCall } from './tlsClient.js';
 
@@ -78,8 +82,9 @@ describe('cli/serve: flags, environment and the wired provider', function () {
   });
 
   it('serves verdicts from a config file, and a rewritten file (another certificate) flips the verdict', async function () {
+    requireComponent(this, 'docker-registry');
     const dirs = new TempDirs();
-    const registry = await new OciTestServer().start();
+    const registry = await startRegistry();
     const pki = await testPki();
     const other = await testPki('CN=other');
     try {
@@ -104,13 +109,11 @@ describe('cli/serve: flags, environment and the wired provider', function () {
         const first = await ask();
         assert.equal(first.isSuccess, true, JSON.stringify(first));
         const generation = provider.configSource.current()?.generation ?? 0;
-        await writeFile(file, configYaml(other.root.pem));
-        let flipped = false;
-        for (let i = 0; i < 100 && !flipped; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          flipped = (provider.configSource.current()?.generation ?? 0) > generation;
-        }
-        assert.ok(flipped, `configuration reloaded (${provider.configSource.lastError() ?? 'no error'})`);
+        await writeAtomically(file, configYaml(other.root.pem));
+        await waitFor(
+          () => (provider.configSource.current()?.generation ?? 0) > generation,
+          `the configuration reload (last error: ${provider.configSource.lastError() ?? 'none'})`,
+        );
         const second = await ask();
         assert.equal(second.isSuccess, false);
         assert.equal(second.verifierReports[0]?.errorReason, 'UNTRUSTED_SIGNER');
@@ -158,7 +161,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
 
   it('a rewritten --settings file changes the verify deadline of the next request, without a restart', async function () {
     const dirs = new TempDirs();
-    const registry = await new OciTestServer().start();
+    const registry = await new OciTestServer().start(); // the protocol-level server: its fault injection makes the registry slow
     const pki = await testPki();
     try {
       const dir = await dirs.make();
@@ -178,12 +181,11 @@ describe('cli/serve: flags, environment and the wired provider', function () {
         const deadlines = (): { verifyMs: number; mutateMs: number } => ({ ...provider.deadlines });
         assert.deepEqual(deadlines(), { verifyMs: 300, mutateMs: 1950 }, 'the file overrides the flag at start');
         assert.equal(await ask(), 'timed out after 300ms');
-        await writeFile(join(dir, '.settings.tmp'), 'verifyTimeout: 150ms\nmutateTimeout: 100ms\n');
-        await rename(join(dir, '.settings.tmp'), settingsFile);
-        for (let i = 0; i < 100 && deadlines().verifyMs !== 150; i++) await new Promise((r) => setTimeout(r, 50));
+        await writeAtomically(settingsFile, 'verifyTimeout: 150ms\nmutateTimeout: 100ms\n');
+        await waitFor(() => deadlines().verifyMs === 150, 'the rewritten settings file to apply');
         assert.deepEqual(deadlines(), { verifyMs: 150, mutateMs: 100 });
         assert.equal(await ask(), 'timed out after 150ms');
-        await writeFile(settingsFile, 'verifyTimeout: fast\n');
+        await writeAtomically(settingsFile, 'verifyTimeout: fast\n');
         assert.equal(await provider.settingsFile?.reload(), false);
         assert.match(provider.settingsFile?.lastError() ?? '', /settings\.yaml: verifyTimeout: must be a duration/);
         assert.equal(await ask(), 'timed out after 150ms', 'an invalid file keeps the last good deadline');
