@@ -120,11 +120,13 @@ export async function buildStore(
     }
   }
   const hosts = [...new Set((p.plainHttp ?? []).flatMap((h, i) => canonicalHost(h, resource, ['spec', 'parameters', 'plainHttp', i], issues)))];
+  const realms = [...new Set((p.allowedTokenRealms ?? []).flatMap((h, i) => canonicalHost(h, resource, ['spec', 'parameters', 'allowedTokenRealms', i], issues)))];
   return Object.freeze({
     name: resource.name,
     cacheEnabled: p.cacheEnabled ?? true,
     ttlSeconds: p.ttl ?? DEFAULT_TTL_SECONDS,
     plainHttpHosts: Object.freeze(hosts),
+    ...(realms.length === 0 ? {} : { allowedTokenRealms: Object.freeze(realms) }),
     ...(caBundle === undefined ? {} : { caBundle }),
     ...(dockerConfigPath === undefined ? {} : { dockerConfigPath }),
     maxBlobBytes: p.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,

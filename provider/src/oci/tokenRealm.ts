@@ -25,7 +25,7 @@ export function parseAllowedTokenRealms(hosts: readonly string[]): ReadonlySet<s
   return new Set(
     hosts.map((host, i) => {
       try {
-        return canonicalRegistry(host);
+        return canonicalRegistry(host, { singleLabel: true });
       } catch (cause) {
         const why = cause instanceof OciError ? cause.message : String(cause);
         throw new OciError('CONFIG_INVALID', `allowedTokenRealms[${i}] is not a token realm host (host or host:port, as in https://HOST/token): ${why}`, { cause });
@@ -41,7 +41,7 @@ export function parseAllowedTokenRealms(hosts: readonly string[]): ReadonlySet<s
 export function realmHost(realm: URL): string | undefined {
   const written = realm.port === '' && realm.protocol === 'http:' ? `${realm.hostname}:80` : realm.host;
   try {
-    return canonicalRegistry(written);
+    return canonicalRegistry(written, { singleLabel: true });
   } catch {
     return undefined;
   }
@@ -57,7 +57,7 @@ function site(host: string): string {
  * Call it only when there are credentials to send.
  */
 export function checkTokenRealm(registry: string, realm: URL, allowed: ReadonlySet<string>): void {
-  const own = canonicalRegistry(registry);
+  const own = canonicalRegistry(registry, { singleLabel: true });
   const host = realmHost(realm);
   if (host !== undefined && (allowed.has(host) || site(hostName(host)) === site(hostName(own)))) return;
   const where = `${realm.origin}${realm.pathname}`;
