@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ConfigError,
@@ -9,6 +8,8 @@ import {
   type Timers,
 } from '../../../provider/src/config/index.js';
 import { issueYaml, removeTempDirs, tempDir, testMaterial, writeFiles } from './helpers.js';
+import { writeAtomically } from '../../support/files.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const WAIT_MS = 5000;
 
@@ -55,21 +56,21 @@ describe('config watcher: reloads on change, keeps the last good config on a bad
     assert.equal(source.lastError(), undefined);
 
     let next = nextConfig(source);
-    await writeFile(file, withTtl(yaml, 20));
+    await writeAtomically(file, withTtl(yaml, 20));
     let config = await next;
     assert.equal(config.generation, 2);
     assert.equal(config.cluster?.store.ttlSeconds, 20);
     assert.equal(source.current(), config);
 
-    await writeFile(file, withTtl(yaml, '"20"'));
-    for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await writeAtomically(file, withTtl(yaml, '"20"'));
+    await waitFor(() => errors.length > 0, 'the rejected configuration to be reported');
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.code, 'CONFIG_SCHEMA');
     assert.equal(source.current()?.generation, 2, 'the last good configuration stays');
     assert.match(source.lastError() ?? '', /signgate\.yaml:\d+ \(document 3, Store "oras"\): spec\.parameters\.ttl: must be an integer/);
 
     next = nextConfig(source);
-    await writeFile(file, withTtl(yaml, 30));
+    await writeAtomically(file, withTtl(yaml, 30));
     config = await next;
     assert.equal(config.generation, 3);
     assert.equal(config.cluster?.store.ttlSeconds, 30);
@@ -81,7 +82,7 @@ describe('config watcher: reloads on change, keeps the last good config on a bad
     await writeFiles(dir, { 'signgate.yaml': yaml });
     const source = await watchConfigFiles([join(dir, 'signgate.yaml')], { pollMs: 0, watchFolder: () => ({ close() {} }) });
     sources.push(source);
-    await writeFile(join(dir, 'signgate.yaml'), yaml);
+    await writeAtomically(join(dir, 'signgate.yaml'), yaml);
     assert.equal(await source.reload(), false);
     assert.equal(source.current()?.generation, 1);
   });
@@ -100,7 +101,7 @@ describe('config watcher: reloads on change, keeps the last good config on a bad
     assert.ok(source.watchedFolders().includes(join(dir, 'certs')));
 
     const next = nextConfig(source);
-    await writeFile(join(dir, 'certs', 'root.pem'), pki.root.pem);
+    await writeAtomically(join(dir, 'certs', 'root.pem'), pki.root.pem);
     const config = await next;
     assert.equal(config.generation, 2);
     assert.equal(config.cluster?.verifiers[0]?.certificateCount, 1);
@@ -126,7 +127,7 @@ describe('config watcher: reloads on change, keeps the last good config on a bad
     sources.push(source);
     assert.ok(tick, 'a poll interval was set');
     const next = nextConfig(source);
-    await writeFile(file, withTtl(yaml, 12345));
+    await writeAtomically(file, withTtl(yaml, 12345));
     tick();
     const config = await next;
     assert.equal(config.generation, 2);
@@ -146,7 +147,7 @@ describe('config watcher: reloads on change, keeps the last good config on a bad
     assert.match(source.lastError() ?? '', /later\.yaml: does not exist/);
 
     const next = nextConfig(source);
-    await writeFile(file, yaml);
+    await writeAtomically(file, yaml);
     const config = await next;
     assert.equal(config.generation, 1);
     assert.equal(source.lastError(), undefined);

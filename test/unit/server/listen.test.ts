@@ -8,6 +8,8 @@ import { createDevCertificate, ServerError, startServer, type RunningServer } fr
 import { createKeyPair, issueCertificate, type IssuedCertificate } from '../../support/pki.js';
 import { TempDirs } from '../verify/fixtures.js';
 import { httpsCall } from './tlsClient.js';
+import { writeAtomically } from '../../support/files.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const logger = pino({ level: 'silent' });
 const NOW = new Date('2025-11-01T00:00:00Z');
@@ -30,15 +32,6 @@ async function clientPki(cn: string): Promise<{ root: IssuedCertificate; certPem
     extendedKeyUsages: ['1.3.6.1.5.5.7.3.2'],
   });
   return { root, certPem: leaf.pem, keyPem: leaf.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
-}
-
-async function until(check: () => Promise<boolean>, ms = 4000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }
 
 describe('server/listen: HTTPS, TLS 1.3, mTLS, certificate reload, metrics listener', function () {
@@ -104,11 +97,10 @@ describe('server/listen: HTTPS, TLS 1.3, mTLS, certificate reload, metrics liste
     await writeFile(join(dir, 'tls.key.new'), second.keyPem);
     await rename(join(dir, 'tls.key.new'), keyFile);
     await rename(join(dir, 'tls.crt.new'), certFile);
-    const rotated = await until(async () => (await httpsCall(s.url, { ca: second.caPem }).catch(() => undefined))?.fingerprint !== undefined);
-    assert.ok(rotated, 'the new certificate is served');
+    await waitFor(async () => (await httpsCall(s.url, { ca: second.caPem })).fingerprint !== undefined, 'the new certificate to be served');
     assert.notEqual((await httpsCall(s.url, { ca: second.caPem })).fingerprint, fp1);
     // a key that does not match: the reload fails and the second certificate keeps serving
-    await writeFile(keyFile, first.keyPem);
+    await writeAtomically(keyFile, first.keyPem);
     await assert.rejects(s.reloadTls(), (e: unknown) => e instanceof ServerError && e.code === 'TLS_INVALID');
     assert.equal((await httpsCall(s.url, { ca: second.caPem })).status, 200);
   });

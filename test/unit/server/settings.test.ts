@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { parseRuntimeSettings, ServerError, watchSettingsFile, type Deadlines, type SettingsFile } from '../../../provider/src/server/index.js';
 import { TempDirs } from '../verify/fixtures.js';
+import { writeAtomically } from '../../support/files.js';
+import { waitFor } from '../../support/waitFor.js';
 
 function capture(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
   let text = '';
@@ -24,15 +26,6 @@ function settingsError(pattern: RegExp): (e: unknown) => boolean {
     assert.match(e.message, pattern);
     return true;
   };
-}
-
-async function until(check: () => boolean, ms = 4000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return check();
 }
 
 describe('server/runtimeSettings: the --settings file', function () {
@@ -84,13 +77,12 @@ describe('server/runtimeSettings: the --settings file', function () {
       watch = await watchSettingsFile({ file, base, deadlines, logger: log.logger, debounceMs: 20, pollMs: 0 });
       assert.deepEqual(deadlines, { verifyMs: 2000, mutateMs: 1950 });
       // replace by rename, as editors and `kubectl cp` do
-      await writeFile(join(dir, '.tmp'), 'verifyTimeout: 3s\nmutateTimeout: 500ms\n');
-      await rename(join(dir, '.tmp'), file);
-      assert.ok(await until(() => deadlines.mutateMs === 500), JSON.stringify(deadlines));
+      await writeAtomically(file, 'verifyTimeout: 3s\nmutateTimeout: 500ms\n');
+      await waitFor(() => deadlines.mutateMs === 500, 'mutateTimeout 500ms from the rewritten file');
       assert.deepEqual(deadlines, { verifyMs: 3000, mutateMs: 500 });
       // a field removed from the file returns to its flag value
-      await writeFile(file, 'mutateTimeout: 500ms\n');
-      assert.ok(await until(() => deadlines.verifyMs === 4900), JSON.stringify(deadlines));
+      await writeAtomically(file, 'mutateTimeout: 500ms\n');
+      await waitFor(() => deadlines.verifyMs === 4900, 'verifyTimeout back to its flag value');
       const changes = log.lines().filter((l) => l.msg.startsWith('settings changed')).map((l) => l.msg);
       assert.deepEqual(changes, [
         'settings changed: verifyTimeout 4900ms -> 2000ms',
@@ -106,7 +98,7 @@ describe('server/runtimeSettings: the --settings file', function () {
       const log = capture();
       const deadlines: Deadlines = { ...base };
       watch = await watchSettingsFile({ file, base, deadlines, logger: log.logger, debounceMs: 20, pollMs: 0 });
-      await writeFile(file, 'verifyTimeout: 2 seconds\n');
+      await writeAtomically(file, 'verifyTimeout: 2 seconds\n');
       assert.equal(await watch.reload(), false);
       assert.deepEqual(deadlines, { verifyMs: 2000, mutateMs: 1950 });
       assert.match(watch.lastError() ?? '', /settings\.yaml: verifyTimeout: must be a duration with a unit, like 4900ms or 2s, got the string "2 seconds"/);
@@ -116,7 +108,7 @@ describe('server/runtimeSettings: the --settings file', function () {
       assert.equal(await watch.reload(), false);
       assert.match(watch.lastError() ?? '', /settings\.yaml: cannot read it/);
       assert.deepEqual(deadlines, { verifyMs: 2000, mutateMs: 1950 });
-      await writeFile(file, 'verifyTimeout: 1s\n');
+      await writeAtomically(file, 'verifyTimeout: 1s\n');
       assert.equal(await watch.reload(), true);
       assert.equal(watch.lastError(), undefined);
       assert.equal(deadlines.verifyMs, 1000);
@@ -137,7 +129,7 @@ describe('server/runtimeSettings: the --settings file', function () {
       await symlink('..v2', join(dir, '..data_tmp'));
       await rename(join(dir, '..data_tmp'), join(dir, '..data'));
       await rm(join(dir, '..v1'), { recursive: true });
-      assert.ok(await until(() => deadlines.mutateMs === 750), JSON.stringify(deadlines));
+      await waitFor(() => deadlines.mutateMs === 750, 'mutateTimeout 750ms after the ..data swap');
     });
 
     it('re-reads on the poll when no event arrives', async function () {
@@ -147,8 +139,8 @@ describe('server/runtimeSettings: the --settings file', function () {
       const deadlines: Deadlines = { ...base };
       // the watch event waits out a 60 s debounce: only the poll can see the change in time
       watch = await watchSettingsFile({ file, base, deadlines, logger: pino({ level: 'silent' }), debounceMs: 60_000, pollMs: 30 });
-      await writeFile(file, 'verifyTimeout: 250ms\n');
-      assert.ok(await until(() => deadlines.verifyMs === 250), JSON.stringify(deadlines));
+      await writeAtomically(file, 'verifyTimeout: 250ms\n');
+      await waitFor(() => deadlines.verifyMs === 250, 'the poll to apply verifyTimeout 250ms');
     });
 
     it('refuses to start on a missing or invalid file, naming it', async function () {
