@@ -84,10 +84,15 @@ describe('policy bundle manifests (policies/)', () => {
     assert.equal(obj(doc['metadata'], 'metadata')['name'], kind.toLowerCase());
     const schema = obj(obj(crd['validation'], 'validation')['openAPIV3Schema'], 'openAPIV3Schema');
     const props = obj(schema['properties'], 'properties');
-    assert.deepEqual(Object.keys(props).sort(), ['exemptImages', 'namespacedKeys', 'onProviderError', 'provider']);
+    assert.deepEqual(Object.keys(props).sort(), ['exemptImages', 'exemptRepositories', 'namespacedKeys', 'onProviderError', 'provider']);
     assert.equal(obj(props['provider'], 'provider')['type'], 'string');
     assert.equal(obj(props['provider'], 'provider')['default'], 'signgate-verify');
     assert.deepEqual(obj(props['exemptImages'], 'exemptImages')['items'], { type: 'string' });
+    const repositories = obj(props['exemptRepositories'], 'exemptRepositories');
+    assert.equal(repositories['type'], 'array');
+    const repositoryItems = obj(repositories['items'], 'exemptRepositories.items');
+    assert.equal(repositoryItems['type'], 'string');
+    assert.match(str(repositoryItems['pattern'], 'exemptRepositories.items.pattern'), /^\^.*\$$/, 'an anchored pattern (the API server does not anchor it)');
     assert.equal(obj(props['namespacedKeys'], 'namespacedKeys')['type'], 'boolean');
     assert.deepEqual(obj(props['onProviderError'], 'onProviderError')['enum'], ['deny', 'allow']);
     assert.equal(obj(props['onProviderError'], 'onProviderError')['default'], 'deny');
