@@ -99,7 +99,7 @@ describe('config loader: the issue YAML and the embedded default', function () {
     assert.deepEqual(statement?.trustStores, [{ type: 'ca', name: 'default' }]);
     assert.equal(cluster.store.name, 'oras');
     assert.equal(cluster.store.ttlSeconds, 10);
-    assert.deepEqual(cluster.policy.artifactVerificationPolicies, { default: 'all' });
+    assert.deepEqual(cluster.policy.artifactVerificationPolicies, { 'application/vnd.cncf.notary.signature': 'any', default: 'all' });
 
     await assert.rejects(verifier.trustStore.getCertificates('ca', 'default'), (err: unknown) => {
       assert.ok(err instanceof NotationError);

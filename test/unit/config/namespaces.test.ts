@@ -69,7 +69,11 @@ describe('config namespaces: Namespaced* resources over the cluster-wide ones', 
     assert.deepEqual(await storeFingerprints(config, 'team-a', 'notation'), [teamFp]);
     assert.equal(team.store.ttlSeconds, 15, 'the cluster Store applies');
     assert.deepEqual(team.policy.artifactVerificationPolicies, { default: 'any' });
-    assert.deepEqual(config.cluster?.policy.artifactVerificationPolicies, { default: 'all' }, 'the cluster keeps the default Policy');
+    assert.deepEqual(
+      config.cluster?.policy.artifactVerificationPolicies,
+      { 'application/vnd.cncf.notary.signature': 'any', default: 'all' },
+      'the cluster keeps the default Policy',
+    );
   });
 
   it('a NamespacedVerifier of another name adds to the cluster verifiers, and finds cluster KeyManagementProviders by name', async () => {
