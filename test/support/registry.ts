@@ -26,6 +26,11 @@ export interface RegistryStartOptions {
   readonly htpasswd?: boolean;
   /** `auth: token`: realm URL, service, issuer and the PEM bundle that verifies the token signatures. */
   readonly token?: { readonly realm: string; readonly service: string; readonly issuer: string; readonly rootCertBundlePem: string };
+  /**
+   * An origin (e.g. http://127.0.0.2:PORT) that blob downloads are redirected to with a 307, by distribution's own
+   * `redirect` storage middleware; the redirect's path is the blob's storage path, a file under `<dir>/data`.
+   */
+  readonly redirectBlobsTo?: string;
 }
 
 export interface RunningRegistry {
@@ -117,6 +122,9 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
       `    issuer: ${options.token.issuer}`,
       `    rootcertbundle: ${join(dir, 'token-roots.pem')}`,
     );
+  }
+  if (options.redirectBlobsTo !== undefined) {
+    lines.push('middleware:', '  storage:', '    - name: redirect', '      options:', `        baseurl: ${options.redirectBlobsTo}`);
   }
   await writeFile(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
   const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });

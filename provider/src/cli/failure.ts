@@ -15,6 +15,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'LAYOUT_NOT_FOUND',
   'LAYOUT_INVALID',
   'TAG_AMBIGUOUS',
+  'TOKEN_REALM_REFUSED', // a token realm off the registry's domain: --allowed-token-realm lets it have the credentials
   // notation: the trust policy, the trust store, the signing key and certificates
   'TRUST_POLICY_INVALID',
   'TRUST_POLICY_NOT_APPLICABLE',

@@ -7,21 +7,28 @@ import { UsageError } from './io.js';
 /** The registry flags shared by resolve, verify and sign. */
 export const REGISTRY_OPTIONS = {
   'plain-http': { type: 'string', multiple: true },
+  'allowed-token-realm': { type: 'string', multiple: true },
   'ca-file': { type: 'string' },
   'registry-config': { type: 'string' },
   timeout: { type: 'string' },
 } as const;
 
 export const REGISTRY_HELP = `registry options:
-  --plain-http HOST      reach HOST (host or host:port) over plain HTTP (repeatable; loopback hosts always are)
+  --plain-http HOST      reach HOST (host or host:port) over plain HTTP (repeatable; loopback hosts
+                         always are)
+  --allowed-token-realm HOST
+                         let the token service at HOST (host or host:port) receive registry
+                         credentials although it is not on the registry's own domain (repeatable;
+                         the Store's allowedTokenRealms)
   --ca-file FILE         PEM bundle of extra CA certificates trusted for registry TLS
-  --registry-config FILE Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json or
-                         ~/.docker/config.json when present)
+  --registry-config FILE Docker config.json with registry credentials (default:
+                         $DOCKER_CONFIG/config.json or ~/.docker/config.json when present)
   --timeout DURATION     give up after this long (default 30s), e.g. 10s, 2m
 `;
 
 export interface RegistryArgs {
   readonly 'plain-http'?: string[] | undefined;
+  readonly 'allowed-token-realm'?: string[] | undefined;
   readonly 'ca-file'?: string | undefined;
   readonly 'registry-config'?: string | undefined;
   readonly timeout?: string | undefined;
@@ -65,6 +72,7 @@ export async function registryFromArgs(
     fetch: crossFetch as unknown as FetchLike,
     clock,
     plainHttpHosts: args['plain-http'] ?? [],
+    allowedTokenRealms: args['allowed-token-realm'] ?? [],
     ...(args['ca-file'] ? { caFile: args['ca-file'] } : {}),
     ...(configPath ? { credentials: await loadDockerConfig(configPath) } : {}),
     userAgent: 'signgate/0.1.0',

@@ -28,7 +28,7 @@ export function parseAllowedTokenRealms(hosts: readonly string[]): ReadonlySet<s
         return canonicalRegistry(host, { singleLabel: true });
       } catch (cause) {
         const why = cause instanceof OciError ? cause.message : String(cause);
-        throw new OciError('CONFIG_INVALID', `allowedTokenRealms[${i}] is not a token realm host (host or host:port, as in https://HOST/token): ${why}`, { cause });
+        throw new OciError('CONFIG_INVALID', `allowedTokenRealms[${i}] (--allowed-token-realm) is not a token realm host (host or host:port, as in https://HOST/token): ${why}`, { cause });
       }
     }),
   );

@@ -188,7 +188,7 @@ describe('oci token realms: where a registry\'s credentials may go', () => {
       for (const bad of ['https://auth.example.com/token', 'auth.example.com:99999', 'auth example.com', '']) {
         assert.throws(
           () => new Registry({ fetch, clock: () => new Date(0), allowedTokenRealms: ['auth.example.com', bad] }),
-          (e: unknown) => e instanceof OciError && e.code === 'CONFIG_INVALID' && /^allowedTokenRealms\[1\] is not a token realm host/.test(e.message),
+          (e: unknown) => e instanceof OciError && e.code === 'CONFIG_INVALID' && /^allowedTokenRealms\[1\] \(--allowed-token-realm\) is not a token realm host/.test(e.message),
           bad,
         );
       }
