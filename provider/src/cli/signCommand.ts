@@ -5,15 +5,16 @@ import { formatReference, parseReference } from '../oci/index.js';
 import { NotationError, signEnvelope, type SigningScheme } from '../notation/index.js';
 import { UsageError, type CommandIO } from './io.js';
 import { exitCodeFor } from './failure.js';
+import { wrapHelp } from './help.js';
 import { REGISTRY_HELP, REGISTRY_OPTIONS, parseDuration, registryFromArgs } from './registryArgs.js';
 
-const HELP = `usage: signgate sign REF --key KEY.pem --cert CHAIN.pem [--envelope jws|cose] [--expiry DURATION]
-                     [--signing-scheme notary.x509|notary.x509.signingAuthority] [--user-metadata KEY=VALUE]...
-                     [registry options]
+const HELP = wrapHelp(`usage: signgate sign REF --key KEY.pem --cert CHAIN.pem [--envelope jws|cose] [--expiry DURATION]
+                     [--signing-scheme notary.x509|notary.x509.signingAuthority]
+                     [--user-metadata KEY=VALUE]... [registry options]
 
-Signs the manifest REF resolves to with a Notation signature and pushes it to the same repository (OCI 1.0 signature
-manifest with a subject, as notation lays it out; the referrers tag schema is updated where the registry lacks the
-referrers API). Prints the signed host/repo@sha256:<hex>.
+Signs the manifest REF resolves to with a Notation signature and pushes it to the same repository
+(OCI 1.0 signature manifest with a subject, as notation lays it out; the referrers tag schema is
+updated where the registry lacks the referrers API). Prints the signed host/repo@sha256:<hex>.
 
   --key FILE             PEM private key (RSA 2048/3072/4096 or EC P-256/384/521)
   --cert FILE            PEM certificate chain, leaf first (the leaf must hold --key's public key)
@@ -24,7 +25,7 @@ referrers API). Prints the signed host/repo@sha256:<hex>.
 
 ${REGISTRY_HELP}
 exit codes: 0 signed, 2 usage error (flags, key or certificate files), 3 registry error
-`;
+`);
 
 function readPemCertificates(text: string, file: string): Uint8Array[] {
   const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g)];
@@ -40,11 +41,24 @@ async function readInput(file: string, what: string): Promise<string> {
   }
 }
 
+/** Why a --key file holds no usable private key, in plain words (OpenSSL's decoder codes say nothing to people). */
+function keyProblem(pem: string): string {
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    return 'holds a passphrase-protected key; signgate reads unencrypted keys: write one with openssl pkey -in KEY -out plain.key';
+  }
+  if (/-----BEGIN CERTIFICATE-----/.test(pem) && !/PRIVATE KEY-----/.test(pem)) {
+    return 'holds a certificate, not a private key; give the key with --key and the certificate chain with --cert';
+  }
+  if (/-----BEGIN PUBLIC KEY-----/.test(pem)) return 'holds a public key; --key needs the private key it belongs to';
+  if (/PRIVATE KEY-----/.test(pem)) return 'holds a private key block that cannot be read (damaged, or not RSA or EC)';
+  return 'holds no PEM private key (a -----BEGIN PRIVATE KEY----- block, RSA or EC)';
+}
+
 function loadKey(pem: string, file: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (err) {
-    throw new UsageError(`${file} is not a PEM private key: ${(err as Error).message}`);
+    throw new UsageError(`--key ${file} ${keyProblem(pem)}`, { cause: err });
   }
 }
 
