@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry, type Descriptor, type FetchLike } from '../../provider/src/oci/index.js';
 import { createApp, createMetricsApp, ProviderMetrics, startServer, type Deadlines, type RunningServer } from '../../provider/src/server/index.js';
-import { createProviderExecutor, createRegistryPool, type Verdict } from '../../provider/src/verify/index.js';
+import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type Verdict } from '../../provider/src/verify/index.js';
 import type { Config } from '../../provider/src/config/types.js';
 import { issueCertificate, createKeyPair, EKU, YEAR_MS, type Pki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { writeAtomically } from '../support/files.js';
 import { requireComponent } from '../support/requirements.js';
+import { certificateRequired } from '../support/tlsFailures.js';
+import { waitFor } from '../support/waitFor.js';
 import { AT, TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from '../unit/verify/fixtures.js';
 import { httpsCall } from '../unit/server/tlsClient.js';
 import { RegistryProxy } from './registryProxy.js';
@@ -34,6 +37,7 @@ describe('e2e: signgate provider over HTTPS against docker-registry', function (
   const deadlines: Deadlines = { verifyMs: 4900, mutateMs: 1950 };
   const images: Record<string, Descriptor> = {};
   let metrics: ProviderMetrics;
+  let executor: ProviderExecutor;
 
   before(async function () {
     requireComponent(this, 'docker-registry');
@@ -63,7 +67,7 @@ describe('e2e: signgate provider over HTTPS against docker-registry', function (
     });
     metrics = new ProviderMetrics();
     const pool = createRegistryPool(() => new Registry({ fetch: fetch as FetchLike, clock: () => AT, retry: { retries: 0 }, log: (e) => metrics.registryEvent(e) }));
-    const executor = createProviderExecutor({ registryFor: (s) => pool.registryFor(s), clock: () => AT });
+    executor = createProviderExecutor({ registryFor: (s) => pool.registryFor(s), clock: () => AT });
     const configSource = { current: () => config, lastError: () => undefined };
     const logger = pino({ level: 'silent' });
     const app = createApp({ configSource, executor, logger, metrics, deadlines });
@@ -141,18 +145,21 @@ describe('e2e: signgate provider over HTTPS against docker-registry', function (
   });
 
   it('a slow registry yields partial results; the late key finishes in the background and is cached', async function () {
-    proxy.slow = /\/manifests\/sha256-/; // the referrers tag-schema lookup through the proxy is slow
-    proxy.slowMs = 1000;
-    deadlines.verifyMs = 400;
+    proxy.hold = /\/manifests\/sha256-/; // the referrers tag-schema lookup through the proxy waits until released
+    deadlines.verifyMs = 1000;
     try {
       const items = await call('verify', [ref('signed'), ref('slow', proxy.host)]);
       assert.equal(verdictOf(items[0]).isSuccess, true);
-      assert.equal(items[1]?.error, 'timed out after 400ms');
-      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(items[1]?.error, 'timed out after 1000ms');
+      assert.ok(proxy.heldCount() > 0, 'the late key is waiting on the registry, not finished');
+      proxy.release();
+      await waitFor(() => executor.stats().inFlight === 0, 'the late key to finish in the background');
+      const forwarded = proxy.requests;
       const again = await call('verify', [ref('slow', proxy.host)]);
-      assert.equal(verdictOf(again[0]).isSuccess, true, 'served from the cache the background work filled');
+      assert.equal(verdictOf(again[0]).isSuccess, true);
+      assert.equal(proxy.requests, forwarded, 'served from the caches the background work filled: no registry request');
     } finally {
-      proxy.slow = undefined;
+      proxy.release();
       deadlines.verifyMs = 4900;
     }
   });
@@ -165,7 +172,12 @@ describe('e2e: signgate provider over HTTPS against docker-registry', function (
     } finally {
       proxy.outage = false;
     }
-    assert.match(items[0]?.error ?? '', /could not verify .*REGISTRY_UNREACHABLE|could not verify .*(ECONNRESET|socket|reach)/i);
+    // the item error names the image, the request that failed and what to check (REGISTRY_UNREACHABLE's message)
+    const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(
+      items[0]?.error ?? '',
+      new RegExp(`^could not verify "${escaped(ref('unsigned', proxy.host))}": (HEAD|GET) http://${escaped(proxy.host)}/v2/e2e/app/manifests/unsigned: \\S+; check that the registry is running and reachable$`),
+    );
     const after = await call('verify', [ref('unsigned', proxy.host)]);
     assert.equal(verdictOf(after[0]).verifierReports[0]?.errorReason, 'SIGNATURE_NOT_FOUND');
   });
@@ -180,6 +192,10 @@ describe('e2e: signgate provider over HTTPS against docker-registry', function (
   });
 
   it('counts registry requests by host and status in /metrics', async function () {
+    // its own image, so that the counts do not rest on what earlier tests did
+    const repo = client.repository(`${registry?.host ?? ''}/e2e/metrics`);
+    await signImage(repo, await pushImage(repo, 'v1'), pki);
+    assert.equal(verdictOf((await call('verify', [`${registry?.host ?? ''}/e2e/metrics:v1`]))[0]).isSuccess, true);
     const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
     assert.match(text, new RegExp(`signgate_registry_requests_total\\{host="${registry?.host}",status="200"\\} \\d+`));
     assert.match(text, /signgate_verifications_total\{outcome="pass"\}/);
@@ -214,15 +230,10 @@ describe('e2e: mTLS and certificate rotation on the provider listener', function
         const cert = gkLeaf.pem;
         const key = gkLeaf.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
         assert.equal((await httpsCall(s.url, { ca: first.caPem, cert, key })).status, 200);
-        await assert.rejects(httpsCall(s.url, { ca: first.caPem }));
-        await writeFile(join(dir, 'tls.key'), second.keyPem);
-        await writeFile(join(dir, 'tls.crt'), second.certPem);
-        let served = false;
-        for (let i = 0; i < 80 && !served; i++) {
-          served = (await httpsCall(s.url, { ca: second.caPem, cert, key }).catch(() => undefined))?.status === 200;
-          if (!served) await new Promise((r) => setTimeout(r, 50));
-        }
-        assert.ok(served, 'the rotated certificate is served without a restart');
+        await assert.rejects(httpsCall(s.url, { ca: first.caPem }), certificateRequired);
+        await writeAtomically(join(dir, 'tls.key'), second.keyPem);
+        await writeAtomically(join(dir, 'tls.crt'), second.certPem);
+        await waitFor(async () => (await httpsCall(s.url, { ca: second.caPem, cert, key })).status === 200, 'the rotated certificate to be served without a restart');
       } finally {
         await s.close();
       }

@@ -1,14 +1,16 @@
 /**
  * A tiny HTTP proxy in front of the real docker-registry for fault injection in e2e tests: requests whose path
- * matches `slow` are delayed, and `outage` drops every connection. Everything else is forwarded unchanged.
+ * matches `hold` wait until `release()` (the test, not a timer, decides how long the registry is slow), and `outage`
+ * drops every connection. Everything else is forwarded unchanged; `requests` counts what was forwarded.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class RegistryProxy {
-  slow: RegExp | undefined;
-  slowMs = 1000;
+  hold: RegExp | undefined;
   outage = false;
+  requests = 0;
+  private held: Array<() => void> = [];
   host = '';
   private server: http.Server | undefined;
 
@@ -21,14 +23,27 @@ export class RegistryProxy {
     return this;
   }
 
+  /** Number of requests held right now. */
+  heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Stops holding and lets every held request through. */
+  release(): void {
+    this.hold = undefined;
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+
   async stop(): Promise<void> {
+    this.release();
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (this.outage) return void req.socket.destroy();
-    if (this.slow?.test(req.url ?? '')) await new Promise((r) => setTimeout(r, this.slowMs));
+    if (this.hold?.test(req.url ?? '')) await new Promise<void>((resolve) => this.held.push(resolve));
+    this.requests++;
     const [hostname, port] = this.target.split(':');
     const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, host: this.target } }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
