@@ -15,7 +15,7 @@ import { canonicalRegistry } from './reference.js';
 import { hostName } from './transport.js';
 
 /** At most this many hosts in allowedTokenRealms (the Store CRD has the same maxItems). */
-export const MAX_ALLOWED_TOKEN_REALMS = 64;
+const MAX_ALLOWED_TOKEN_REALMS = 64;
 
 /** Canonicalizes `allowedTokenRealms` (host or host:port each); a host that has no canonical form is CONFIG_INVALID. */
 export function parseAllowedTokenRealms(hosts: readonly string[]): ReadonlySet<string> {
@@ -38,7 +38,7 @@ export function parseAllowedTokenRealms(hosts: readonly string[]): ReadonlySet<s
  * The canonical host[:port] of a realm URL, as allowedTokenRealms lists it, or undefined when the host has no canonical
  * form. An http realm without a port is on port 80 (the canonical form leaves out only HTTPS's 443).
  */
-export function realmHost(realm: URL): string | undefined {
+function realmHost(realm: URL): string | undefined {
   const written = realm.port === '' && realm.protocol === 'http:' ? `${realm.hostname}:80` : realm.host;
   try {
     return canonicalRegistry(written, { singleLabel: true });

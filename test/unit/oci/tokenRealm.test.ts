@@ -192,6 +192,11 @@ describe('oci token realms: where a registry\'s credentials may go', () => {
           bad,
         );
       }
+      const many = Array.from({ length: 65 }, (_, i) => `auth${i}.example.net`);
+      assert.throws(
+        () => new Registry({ fetch, clock: () => new Date(0), allowedTokenRealms: many }),
+        (e: unknown) => e instanceof OciError && e.code === 'CONFIG_INVALID' && /allowedTokenRealms lists 65 hosts, at most 64/.test(e.message),
+      );
     });
   });
 });
