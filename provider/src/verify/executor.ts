@@ -8,6 +8,7 @@ import {
   type TrustStore,
   type VerificationOutcome,
 } from '../notation/index.js';
+import { OciError } from '../oci/index.js';
 
 /** A signature manifest as discovered (OCI 1.1, OCI 1.0 or legacy artifact form): its descriptor and its blobs. */
 export interface SignatureManifestRef {
@@ -102,9 +103,10 @@ export async function verifyArtifact(input: VerifyArtifactInput): Promise<Artifa
     try {
       signatures.push({ manifest, outcome: await verifyOne(input, statement, manifest) });
     } catch (error) {
-      // an envelope that cannot be read means "could not decide": at once under `all`; under `any` only when no other
-      // signature verifies, so an unreadable extra signature cannot block an image that a trusted one admits
-      if (all) throw error;
+      // an envelope that cannot be read (an oci error: transport, digest, size) means "could not decide": at once under
+      // `all`; under `any` only when no other signature verifies, so an unreadable extra signature cannot block an
+      // image that a trusted one admits. Anything else is a fault and propagates.
+      if (all || !(error instanceof OciError)) throw error;
       unread ??= { error };
       signatures.push({ manifest, outcome: unreadable(input, statement, manifest, error) });
     }
@@ -115,13 +117,12 @@ export async function verifyArtifact(input: VerifyArtifactInput): Promise<Artifa
   return { kind: decided ? 'verified' : 'failed', statement, signatures };
 }
 
-function unreadable(input: VerifyArtifactInput, statement: TrustPolicyStatement, manifest: SignatureManifestRef, error: unknown): VerificationOutcome {
-  const reason = error instanceof Error ? error.message : String(error);
+function unreadable(input: VerifyArtifactInput, statement: TrustPolicyStatement, manifest: SignatureManifestRef, error: OciError): VerificationOutcome {
   return integrityFailure(
     statement,
     new NotationError(
       'ENVELOPE_INVALID',
-      `signature manifest ${manifest.descriptor.digest} of ${input.artifactReference}: its envelope could not be read (${reason}); ` +
+      `signature manifest ${manifest.descriptor.digest} of ${input.artifactReference}: its envelope could not be read (${error.message}); ` +
         'it does not count, another signature verified',
     ),
   );

@@ -117,6 +117,11 @@ describe('verify/executor: any and all over every signature found', function () 
     await assert.rejects(run([untrusted, unreadable()], 'any'), (err: unknown) => err instanceof OciError && err.code === 'SIZE_LIMIT_EXCEEDED');
   });
 
+  it('a fault that is not a registry or content error propagates under any, even beside a trusted signature', async () => {
+    const faulty: FakeSignature = { ref: manifestRef('application/jose+json'), read: () => Promise.reject(new TypeError('bug')) };
+    await assert.rejects(run([trusted, faulty], 'any'), (err: unknown) => err instanceof TypeError && err.message === 'bug');
+  });
+
   it('under all, an unreadable signature is "could not decide" at once, even beside a trusted one', async () => {
     await assert.rejects(run([trusted, unreadable()], 'all'), (err: unknown) => err instanceof OciError && err.code === 'SIZE_LIMIT_EXCEEDED');
   });
