@@ -27,7 +27,10 @@ export type NotationErrorCode =
   | 'CERTIFICATE_NOT_VALID_AT_TIME' // a chain certificate is expired or not yet valid at the time used
   | 'TIMESTAMP_MISSING' // a timestamp is required but absent
   | 'TIMESTAMP_INVALID' // the RFC 3161 token does not parse, verify, or cover the signature
-  | 'REVOCATION_NOT_CHECKED' // revocation is not implemented yet; recorded, never enforced as a failure
+  | 'REVOCATION_NOT_CHECKED' // no revocation checker was configured; recorded as a note, never a failure
+  | 'CERTIFICATE_REVOKED' // revocation: a chain certificate is revoked (OCSP or CRL)
+  | 'REVOCATION_STATUS_UNKNOWN' // revocation: the status could not be determined (unreachable, stale, wrongly signed, unknown)
+  | 'REVOCATION_LIST_INVALID' // a supplied CRL file does not parse or exceeds a bound
   | 'CONTENT_DESCRIPTOR_MISMATCH' // payload targetArtifact differs from the subject
   | 'USER_METADATA_MISMATCH' // required user metadata absent from the payload annotations
   | 'SIGNATURE_NOT_FOUND' // no signature is associated with the artifact

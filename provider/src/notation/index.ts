@@ -48,3 +48,14 @@ export {
   type SignRequest,
 } from './signer/index.js';
 export { parseCertificate, validateCodeSigningCertChain } from './x509/index.js';
+export {
+  createRevocationChecker,
+  createRevocationFetch,
+  openCrlDirectory,
+  parseCrlFile,
+  type Crl,
+  type FetchLike,
+  type RevocationChecker,
+  type RevocationCheckerOptions,
+  type RevocationEvents,
+} from './revocation/index.js';

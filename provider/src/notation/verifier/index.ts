@@ -1,4 +1,5 @@
 export { verifySignature, type VerifySignatureInput } from './verifier.js';
+export type { RevocationInput } from './revocation.js';
 export {
   VALIDATION_ORDER,
   failedValidation,

@@ -37,6 +37,8 @@ export interface VerificationOutcome {
   readonly payload?: Payload;
   /** The signing certificate chain, leaf first, when it parsed. */
   readonly certificateChain?: readonly Certificate[];
+  /** The earliest nextUpdate of the OCSP answers and CRLs a good revocation result relied on: reuse no longer. */
+  readonly revocationValidUntil?: Date;
   /** The enforced failure that decided the outcome; absent means the signature is verified. */
   readonly error?: NotationError;
 }

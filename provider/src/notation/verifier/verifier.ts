@@ -5,6 +5,7 @@ import type { Descriptor } from '../types.js';
 import { verifyAuthenticity, verifyTrustedIdentity } from './authenticity.js';
 import { verifyIntegrity, verifyPayloadBinding, type IntegrityEvidence } from './integrity.js';
 import type { ValidationName, ValidationResult, VerificationOutcome } from './outcome.js';
+import { verifyRevocation, type RevocationInput } from './revocation.js';
 import { verifyAuthenticTimestamp, verifyExpiry } from './time.js';
 
 export interface VerifySignatureInput {
@@ -20,9 +21,9 @@ export interface VerifySignatureInput {
   readonly userMetadata?: Readonly<Record<string, string>>;
   /** The verification time source. */
   readonly clock: () => Date;
+  /** Revocation checking; absent: revocation is recorded as not checked. */
+  readonly revocation?: RevocationInput;
 }
-
-const REVOCATION_NOTE = 'revocation was not checked: OCSP and CRL checking are not implemented yet; certificates are treated as not revoked';
 
 function toNotationError(err: unknown, step: ValidationName): NotationError {
   if (err instanceof NotationError) return err;
@@ -54,6 +55,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
   const { signerInfo } = content;
   const leaf = certificateChain[0] as (typeof certificateChain)[number];
   const found = { ...base, content, payload, certificateChain };
+  let revocationValidUntil: Date | undefined;
 
   /** Runs a step under its action; returns the enforced error that must stop processing, if any. */
   async function step(
@@ -87,15 +89,20 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
     (await step('authenticTimestamp', actions.authenticTimestamp, () =>
       verifyAuthenticTimestamp(signerInfo, certificateChain, statement, input.trustStore, now),
     )) ??
-    (await step('revocation', actions.revocation, () => REVOCATION_NOTE));
-  if (stop) return { ...found, error: stop };
+    (await step('revocation', actions.revocation, async () => {
+      const evidence = await verifyRevocation(certificateChain, signerInfo, input.revocation);
+      revocationValidUntil = evidence.validUntil;
+      return evidence.note;
+    }));
+  const withRevocation = revocationValidUntil ? { ...found, revocationValidUntil } : found;
+  if (stop) return { ...withRevocation, error: stop };
 
   try {
     verifyPayloadBinding(payload, input.subject, input.artifactReference, input.userMetadata);
   } catch (err) {
     const error = toNotationError(err, 'integrity');
     results.push({ type: 'integrity', action: 'enforce', error });
-    return { ...found, error };
+    return { ...withRevocation, error };
   }
-  return found;
+  return withRevocation;
 }

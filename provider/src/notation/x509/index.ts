@@ -9,4 +9,4 @@ export { parseCertificateFile } from './file.js';
 export { validateCodeSigningCertChain, validateTimestampingCertChain } from './chain.js';
 export { checkValidityAt } from './validity.js';
 export { isIssuedBy } from './link.js';
-export type { HashName } from './algorithms.js';
+export { describeSignatureAlgorithm, type HashName } from './algorithms.js';
