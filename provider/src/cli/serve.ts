@@ -6,7 +6,7 @@
 import crossFetch from 'cross-fetch';
 import { pino, type Logger } from 'pino';
 import { ConfigError, defaultConfigPath, formatIssue, watchConfigFiles } from '../config/index.js';
-import { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type GatekeeperCa } from '../k8s/index.js';
+import type { GatekeeperCa } from '../k8s/index.js';
 import type { ConfigSource, StoreConfig } from '../config/types.js';
 import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
 import {
@@ -96,14 +96,16 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     const keeps = hasConfig ? 'the last good configuration keeps serving' : 'no configuration is loaded yet: every key is answered with an item error and /readyz is not ready until a valid one is applied';
     logger.error({ code: error.code }, `${error.message}\n${keeps}`);
   };
-  const kube = settings.kubernetes ? defaultKubeClient() : undefined;
+  // the Kubernetes client (@kubernetes/client-node: some 45 MB resident) is loaded only with --kubernetes
+  const k8s = settings.kubernetes ? await import('../k8s/index.js') : undefined;
+  const kube = k8s?.defaultKubeClient();
   let gatekeeperCa: GatekeeperCa | undefined;
-  if (kube && settings.gatekeeperCaSecret !== undefined && settings.clientCa !== undefined) {
-    const ref = parseSecretKeyRef(settings.gatekeeperCaSecret, '--gatekeeper-ca-secret');
-    gatekeeperCa = await startGatekeeperCaFile(kube, ref, settings.clientCa, (e) => logger.warn({ code: e.code }, e.message));
+  if (k8s && kube && settings.gatekeeperCaSecret !== undefined && settings.clientCa !== undefined) {
+    const ref = k8s.parseSecretKeyRef(settings.gatekeeperCaSecret, '--gatekeeper-ca-secret');
+    gatekeeperCa = await k8s.startGatekeeperCaFile(kube, ref, settings.clientCa, (e) => logger.warn({ code: e.code }, e.message));
   }
-  const configSource = kube
-    ? await startKubernetesConfig(kube, { onError: (e) => (e instanceof Error && 'issues' in e ? onConfigError(e) : logger.warn({ err: e.message }, 'kubernetes')) })
+  const configSource = k8s && kube
+    ? await k8s.startKubernetesConfig(kube, { onError: (e) => (e instanceof Error && 'issues' in e ? onConfigError(e) : logger.warn({ err: e.message }, 'kubernetes')) })
     : await watchConfigFiles(settings.configPaths, { onError: onConfigError });
   starting = false;
   hasConfig = configSource.current() !== undefined;

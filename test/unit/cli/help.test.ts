@@ -3,7 +3,8 @@
  * wraps within 100 columns, and loads only what it needs (checked on the real process's module list).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,6 +115,29 @@ describe('signgate loads only what a command needs', function () {
       assert.deepEqual(loaded, []);
     });
   }
+
+  it('an idle serve on files loads neither the Kubernetes client nor the Rego engine', async () => {
+    const log = join(dir, 'serve.log');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', './test/support/moduleLog.mjs', 'provider/src/cli/main.ts', 'serve', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'],
+      { cwd: ROOT, env: { ...process.env, SIGNGATE_TEST_MODULE_LOG: log }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    const exited = once(child, 'exit');
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('listening on')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited with ${String(code)} before listening: ${stderr}`)));
+    });
+    child.kill('SIGTERM');
+    await exited;
+    const modules = (await readFile(log, 'utf8')).split('\n');
+    assert.ok(modules.some((m) => layer('server').test(m)), 'serve did not load server/: the module log misses imports');
+    assert.deepEqual(modules.filter((m) => /@kubernetes\/client-node|opa-wasm|\/provider\/src\/(k8s|rego|policytest)\//.test(m)), []);
+  });
 
   it('a command that runs loads its layers, but neither the Kubernetes client nor the Rego engine', async () => {
     const modules = await modulesOf('resolve', '127.0.0.1:1/app:v1', '--timeout', '1s');
