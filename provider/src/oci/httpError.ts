@@ -42,8 +42,10 @@ export async function statusError(sent: Sent, what: string, notFound: OciErrorCo
   if (status === 401) return new OciError('UNAUTHORIZED', `${at}; the registry needs credentials or rejected them: add them to the Docker config.json given with --registry-config`);
   if (status === 403) return new OciError('DENIED', `${at}; the credentials are valid but lack permission for this repository`);
   if (status === 404) return new OciError(notFound, `${at}; check the repository name, tag or digest`);
-  if (status === 429) return new OciError('RATE_LIMITED', `${at}; the registry rate-limits this client, retry later or authenticate`);
-  if (status >= 500) return new OciError('REGISTRY_ERROR', `${at}; the registry failed, retry later`);
+  const retryAfter = sent.response.headers.get('retry-after')?.trim().replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+  const asks = retryAfter ? ` (it asks to retry after "${retryAfter}")` : '';
+  if (status === 429) return new OciError('RATE_LIMITED', `${at}; the registry rate-limits this client${asks}, retry later or authenticate`);
+  if (status >= 500) return new OciError('REGISTRY_ERROR', `${at}; the registry failed${asks}, retry later`);
   if (status >= 400) return new OciError('REGISTRY_REJECTED', `${at}`);
   return new OciError('RESPONSE_INVALID', `${at}, which the distribution spec does not allow here`);
 }

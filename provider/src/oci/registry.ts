@@ -66,6 +66,7 @@ export class Registry {
       ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
       ...(options.log !== undefined ? { log: options.log } : {}),
       ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
+      clock: options.clock,
     });
     const limits: RegistryLimits = {
       maxManifestBytes: options.limits?.maxManifestBytes ?? MAX_MANIFEST_BYTES,

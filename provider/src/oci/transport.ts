@@ -1,14 +1,15 @@
 /**
  * HTTP transport of the registry client: one injectable fetch seam, scheme choice (plain HTTP for loopback and listed
  * hosts), keep-alive agents with an optional private CA bundle, per-request timeouts, manual redirects that never
- * carry credentials to another origin, and retries with backoff on 429/502/503/504 and connection resets, always
- * inside the caller's AbortSignal. Bodies are read by body.ts.
+ * carry credentials to another origin, and retries with backoff on 429/502/503/504 and connection resets (Retry-After
+ * honoured: retryAfter.ts), always inside the caller's AbortSignal. Bodies are read by body.ts.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { OciError } from './errors.js';
 import { DOCKER_HUB, canonicalRegistry } from './reference.js';
+import { retryAfterMs } from './retryAfter.js';
 
 export interface FetchHeaders {
   get(name: string): string | null;
@@ -58,6 +59,8 @@ export interface TransportOptions {
   readonly log?: (event: RegistryEvent) => void;
   /** Waits between retries (injectable for tests); must reject when `signal` aborts. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Places a Retry-After HTTP-date in time; without it only delay-seconds are honoured. */
+  readonly clock?: () => Date;
 }
 
 export interface HttpRequest {
@@ -185,20 +188,21 @@ export class Transport {
         throw failure.error;
       }
       const status = sent.response.status;
-      if (RETRY_STATUS.has(status) && attempt < this.retries) {
+      // a registry that asks for a longer pause than retryMaxMs is not retried early: its answer stands (RATE_LIMITED, ...)
+      const after = RETRY_STATUS.has(status) ? retryAfterMs(sent.response.headers.get('retry-after'), this.options.clock) : undefined;
+      if (RETRY_STATUS.has(status) && attempt < this.retries && (after === undefined || after <= this.retryMaxMs)) {
         await discard(sent.response);
-        const retryAfter = sent.response.headers.get('retry-after');
-        await this.wait(attempt, retryAfter, request, signal, `status ${status}`);
+        await this.wait(attempt, after, request, signal, `status ${status}`);
         continue;
       }
       return sent;
     }
   }
 
-  private async wait(attempt: number, retryAfter: string | null | undefined, request: HttpRequest, signal: AbortSignal | undefined, why: string): Promise<void> {
+  /** Waits the backoff for `attempt`, or the registry's Retry-After (`afterMs`) when that is longer. */
+  private async wait(attempt: number, afterMs: number | undefined, request: HttpRequest, signal: AbortSignal | undefined, why: string): Promise<void> {
     const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-    const after = retryAfter && /^\d{1,6}$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) * 1000 : 0;
-    const delay = Math.min(Math.max(backoff, after), this.retryMaxMs);
+    const delay = Math.min(Math.max(backoff, afterMs ?? 0), this.retryMaxMs);
     this.options.log?.({ type: 'retry', method: request.method, url: safeUrl(request.url), attempt: attempt + 1, error: why });
     try {
       await this.sleep(delay, signal);
