@@ -21,6 +21,8 @@ export interface TokenServer {
   requests: number;
   /** The Authorization header of each token request, in order (undefined: none was sent). */
   readonly authorizations: readonly (string | undefined)[];
+  /** The refresh_token of each OAuth2 refresh_token grant (an identity token exchanged), in order. */
+  readonly refreshTokens: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -52,10 +54,22 @@ export async function startTokenServer(options: { username?: string; password?: 
   const state = { requests: 0 };
   const authorizations: (string | undefined)[] = [];
 
+  const refreshTokens: string[] = [];
   const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: string): void => {
     state.requests++;
     authorizations.push(req.headers.authorization);
     const url = new URL(req.url ?? '/', 'http://token');
+    // GET: scope query parameters; POST (the OAuth2 refresh_token grant of an identity token): a form with one
+    // space-separated scope
+    const form = req.method === 'POST' ? new URLSearchParams(body) : undefined;
+    const refreshToken = form?.get('grant_type') === 'refresh_token' ? form.get('refresh_token') : null;
+    if (refreshToken !== null) refreshTokens.push(refreshToken);
+    const scopes = form !== undefined ? (form.get('scope') ?? '').split(' ').filter((s) => s !== '') : url.searchParams.getAll('scope');
     if (options.username !== undefined) {
       const want = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
       if (req.headers.authorization !== want) {
@@ -63,7 +77,7 @@ export async function startTokenServer(options: { username?: string; password?: 
         return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"invalid username or password"}]}');
       }
     }
-    const access = url.searchParams.getAll('scope').flatMap((scope) => {
+    const access = scopes.flatMap((scope) => {
       const m = /^repository:([^:]+):(.+)$/.exec(scope);
       return m ? [{ type: 'repository', name: m[1], actions: (m[2] ?? '').split(',') }] : [];
     });
@@ -83,7 +97,7 @@ export async function startTokenServer(options: { username?: string; password?: 
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ token, expires_in: seconds }));
       });
-  });
+  };
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
@@ -99,6 +113,7 @@ export async function startTokenServer(options: { username?: string; password?: 
       state.requests = n;
     },
     authorizations,
+    refreshTokens,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
