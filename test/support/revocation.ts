@@ -64,11 +64,11 @@ export class OpensslCa {
     const keyPath = join(dir, 'ca.key');
     const pemPath = join(dir, 'ca.pem');
     await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyPath]);
+    const csr = join(dir, 'ca.csr');
+    await openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject, '-config', join(dir, 'ca.cnf')]);
     if (issuer === undefined) {
-      await openssl(['req', '-new', '-x509', '-key', keyPath, '-out', pemPath, '-subj', subject, '-days', '730', '-config', join(dir, 'ca.cnf'), '-extensions', 'root_ext']);
+      await openssl(['ca', '-batch', '-selfsign', '-config', join(dir, 'ca.cnf'), '-keyfile', keyPath, '-in', csr, '-out', pemPath, '-extensions', 'root_ext', '-startdate', START, '-days', '730', '-notext']);
     } else {
-      const csr = join(dir, 'ca.csr');
-      await openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject, '-config', join(dir, 'ca.cnf')]);
       await issuer.sign(csr, pemPath, 'ca_ext_ocsp_crl', 700);
     }
     return new OpensslCa(name, dir, await loadIssued(name, pemPath, keyPath));
@@ -76,7 +76,7 @@ export class OpensslCa {
 
   /** Signs a CSR with this CA (recorded in its index, so its OCSP responder and CRLs know it). */
   async sign(csr: string, out: string, extensions: string, days: number): Promise<void> {
-    await openssl(['ca', '-batch', '-config', join(this.dir, 'ca.cnf'), '-in', csr, '-out', out, '-extensions', extensions, '-days', String(days), '-notext']);
+    await openssl(['ca', '-batch', '-config', join(this.dir, 'ca.cnf'), '-in', csr, '-out', out, '-extensions', extensions, '-startdate', START, '-days', String(days), '-notext']);
   }
 
   /** A new certificate issued by this CA: a code signing leaf, an intermediate CA, or an OCSP responder. */
@@ -116,6 +116,9 @@ export class OpensslCa {
     return pemToDer(await readFile(out, 'utf8'));
   }
 }
+
+/** Every certificate is valid from a day ago, so that signing times in the recent past lie inside its validity. */
+const START = generalizedTime(new Date(Date.now() - 24 * 3600_000));
 
 function generalizedTime(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');

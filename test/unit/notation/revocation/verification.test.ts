@@ -1,0 +1,231 @@
+/**
+ * The revocation validation inside verifySignature, with real revocation services (openssl ca CRLs, openssl ocsp):
+ * good / revoked leaf / revoked intermediate / unknown / responder down / expired CRL / wrongly signed answers, under
+ * strict, permissive and audit and a `revocation` override, and the authentic signing time against invalidity dates.
+ */
+import assert from 'node:assert/strict';
+import {
+  createMemoryTrustStore,
+  createRevocationChecker,
+  createRevocationFetch,
+  parseCrlFile,
+  parseTrustPolicyDocument,
+  readTrustedCertificates,
+  signEnvelope,
+  verifySignature,
+  type Descriptor,
+  type RevocationChecker,
+  type SigningScheme,
+  type TrustPolicyStatement,
+  type TrustStore,
+  type VerificationOutcome,
+} from '../../../../provider/src/notation/index.js';
+import { createRevocationPki, type IssuedCert, type RevocationPki } from '../../../support/revocation.js';
+
+const HOUR = 3600_000;
+const SUBJECT: Descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'cd'.repeat(32)}`, size: 321 };
+const REF = `registry.example/app@${SUBJECT.digest}`;
+
+function statement(signatureVerification: Record<string, unknown>): TrustPolicyStatement {
+  const doc = parseTrustPolicyDocument({
+    version: '1.0',
+    trustPolicies: [
+      { name: 'revocation', registryScopes: ['*'], signatureVerification, trustStores: ['ca:test', 'signingAuthority:test'], trustedIdentities: ['*'] },
+    ],
+  });
+  return doc.trustPolicies[0] as TrustPolicyStatement;
+}
+
+const LEVELS: readonly { name: string; verification: Record<string, unknown>; action: 'enforce' | 'log' | 'skip' }[] = [
+  { name: 'strict', verification: { level: 'strict' }, action: 'enforce' },
+  { name: 'permissive', verification: { level: 'permissive' }, action: 'log' },
+  { name: 'audit', verification: { level: 'audit' }, action: 'log' },
+  { name: 'strict + override revocation log', verification: { level: 'strict', override: { revocation: 'log' } }, action: 'log' },
+  { name: 'strict + override revocation skip', verification: { level: 'strict', override: { revocation: 'skip' } }, action: 'skip' },
+  { name: 'audit + override revocation enforce', verification: { level: 'audit', override: { revocation: 'enforce' } }, action: 'enforce' },
+];
+
+describe('notation verifier: revocation validation with real OCSP and CRL services', function () {
+  this.timeout(120_000);
+  let pki: RevocationPki;
+  let trustStore: TrustStore;
+  let checker: RevocationChecker;
+  const leaves: Record<string, IssuedCert> = {};
+  let revokedIntermediatePki: { leaf: IssuedCert; chain: Uint8Array[] };
+
+  before(async () => {
+    pki = await createRevocationPki();
+    const issue = (name: string, endpoints?: { ocsp?: boolean; crl?: boolean }): Promise<IssuedCert> =>
+      pki.intermediate.issue(name, `/C=US/ST=WA/O=signgate/CN=${name}`, 'leaf', endpoints);
+    leaves.good = await issue('good');
+    leaves.revoked = await issue('revoked');
+    leaves.crlRevoked = await issue('crlRevoked', { crl: true });
+    leaves.unknown = await issue('unknown', { ocsp: true });
+    leaves.compromised = await issue('compromised');
+    await pki.intermediate.revoke(leaves.revoked as IssuedCert, { reason: 'keyCompromise' });
+    await pki.intermediate.revoke(leaves.crlRevoked as IssuedCert, { reason: 'superseded' });
+    await pki.intermediate.revoke(leaves.compromised as IssuedCert, { compromiseTime: new Date(Date.now() - HOUR) });
+    await pki.intermediate.forget(leaves.unknown as IssuedCert);
+    // A second intermediate under the same root, then revoked by the root.
+    const { OpensslCa } = await import('../../../support/revocation.js');
+    const revokedCa = await OpensslCa.create(pki.dir, 'revokedca', '/C=US/ST=WA/O=signgate/CN=revoked intermediate', pki.root, pki.server.url);
+    const leaf = await revokedCa.issue('underRevoked', '/C=US/ST=WA/O=signgate/CN=under revoked', 'leaf', {});
+    await pki.root.revoke(revokedCa.cert, { reason: 'cACompromise' });
+    revokedIntermediatePki = { leaf, chain: [leaf.der, revokedCa.cert.der, pki.root.cert.der] };
+    await pki.publishCrls();
+    await pki.startResponders();
+    const roots = readTrustedCertificates(new TextEncoder().encode(pki.root.cert.pem), 'root.pem');
+    trustStore = createMemoryTrustStore([
+      { type: 'ca', name: 'test', certificates: roots },
+      { type: 'signingAuthority', name: 'test', certificates: roots },
+    ]);
+    checker = createRevocationChecker({ clock: () => new Date(), fetch: createRevocationFetch(fetch) });
+  });
+  after(async () => pki?.close());
+
+  async function verify(
+    leaf: IssuedCert,
+    verification: Record<string, unknown>,
+    o: { chain?: Uint8Array[]; scheme?: SigningScheme; signingTime?: Date; checker?: RevocationChecker; crls?: ReturnType<typeof parseCrlFile> } = {},
+  ): Promise<VerificationOutcome> {
+    const { mediaType, envelope } = await signEnvelope({
+      format: 'jws',
+      payload: { targetArtifact: SUBJECT },
+      privateKey: leaf.privateKey,
+      certificateChain: o.chain ?? pki.chainFor(leaf),
+      signingScheme: o.scheme ?? 'notary.x509',
+      signingTime: o.signingTime ?? new Date(Date.now() - 60_000),
+    });
+    return verifySignature({
+      envelope: { mediaType, bytes: envelope },
+      subject: SUBJECT,
+      artifactReference: REF,
+      statement: statement(verification),
+      trustStore,
+      clock: () => new Date(),
+      revocation: { checker: o.checker ?? checker, ...(o.crls ? { crls: o.crls } : {}) },
+    });
+  }
+
+  const revocationResult = (o: VerificationOutcome) => o.results.find((r) => r.type === 'revocation');
+
+  it('good: passes, notes which answers were used, and bounds reuse by their nextUpdate', async () => {
+    const outcome = await verify(leaves.good as IssuedCert, { level: 'strict' });
+    assert.equal(outcome.error, undefined, outcome.error?.message);
+    const r = revocationResult(outcome);
+    assert.equal(r?.action, 'enforce');
+    assert.match(r?.note ?? '', /^not revoked: "C=US,ST=WA,O=signgate,CN=good" \(serial [0-9a-f]+\) by OCSP http:\/\/127\.0\.0\.1:\d+\/ocsp\/intermediate: good/);
+    assert.ok(outcome.revocationValidUntil && outcome.revocationValidUntil.getTime() > Date.now());
+    assert.ok(outcome.revocationValidUntil.getTime() <= Date.now() + HOUR + 60_000, 'no later than the OCSP nextUpdate (60 minutes)');
+  });
+
+  const cases: { name: string; leaf: () => IssuedCert; chain?: () => Uint8Array[]; code: string; message: RegExp }[] = [
+    {
+      name: 'revoked leaf (OCSP)',
+      leaf: () => leaves.revoked as IssuedCert,
+      code: 'CERTIFICATE_REVOKED',
+      message: /^signing certificate "C=US,ST=WA,O=signgate,CN=revoked" \(serial [0-9a-f]+\) is revoked since \S+, reason keyCompromise, according to OCSP http:\/\/127\.0\.0\.1:\d+\/ocsp\/intermediate; re-sign/,
+    },
+    {
+      name: 'revoked leaf (CRL)',
+      leaf: () => leaves.crlRevoked as IssuedCert,
+      code: 'CERTIFICATE_REVOKED',
+      message: /reason superseded, according to CRL http:\/\/127\.0\.0\.1:\d+\/crl\/intermediate\.crl/,
+    },
+    {
+      name: 'revoked intermediate',
+      leaf: () => revokedIntermediatePki.leaf,
+      chain: () => revokedIntermediatePki.chain,
+      code: 'CERTIFICATE_REVOKED',
+      message: /^intermediate certificate "C=US,ST=WA,O=signgate,CN=revoked intermediate" .* reason cACompromise, according to OCSP .*\/ocsp\/root/,
+    },
+    {
+      name: 'unknown to the responder, no CRL',
+      leaf: () => leaves.unknown as IssuedCert,
+      code: 'REVOCATION_STATUS_UNKNOWN',
+      message: /^revocation status of signing certificate "C=US,ST=WA,O=signgate,CN=unknown" .* could not be determined \(OCSP http:\S+: the responder does not know the certificate/,
+    },
+  ];
+  for (const c of cases) {
+    for (const level of LEVELS) {
+      it(`${c.name} under ${level.name}: ${level.action === 'enforce' ? 'fails' : level.action === 'log' ? 'passes, failure logged' : 'passes, not checked'}`, async () => {
+        const outcome = await verify(c.leaf(), level.verification, c.chain ? { chain: c.chain() } : {});
+        const r = revocationResult(outcome);
+        assert.equal(r?.action, level.action);
+        if (level.action === 'skip') {
+          assert.equal(outcome.error, undefined);
+          assert.equal(r?.error, undefined);
+          return;
+        }
+        assert.equal(r?.error?.code, c.code);
+        assert.match(r?.error?.message ?? '', c.message);
+        if (level.action === 'enforce') assert.equal(outcome.error, r?.error);
+        else assert.equal(outcome.error, undefined);
+      });
+    }
+  }
+
+  it('responder down and no CRL: could not be determined (fails under strict)', async () => {
+    const port = pki.server.responders.get('intermediate') as number;
+    pki.server.responders.delete('intermediate');
+    try {
+      const fresh = createRevocationChecker({ clock: () => new Date(), fetch: createRevocationFetch(fetch) });
+      const outcome = await verify(leaves.unknown as IssuedCert, { level: 'strict' }, { checker: fresh });
+      assert.equal(outcome.error?.code, 'REVOCATION_STATUS_UNKNOWN');
+      assert.match(outcome.error?.message ?? '', /OCSP http:\S+\/ocsp\/intermediate: request failed: HTTP status 503/);
+    } finally {
+      pki.server.responders.set('intermediate', port);
+    }
+  });
+
+  it('an expired CRL and a CRL signed by the wrong key fail under strict and pass (logged) under permissive', async () => {
+    const saved = pki.server.crls.get('intermediate') as Uint8Array;
+    try {
+      for (const [crl, why] of [
+        [await pki.intermediate.crl({ hours: 1 }), /expired/],
+        [await pki.intermediate.crl({ signer: pki.impostor }), /not signed by the CA/],
+      ] as const) {
+        pki.server.crls.set('intermediate', crl);
+        const later = createRevocationChecker({ clock: () => new Date(Date.now() + (why.source === 'expired' ? 2 * HOUR : 0)), fetch: createRevocationFetch(fetch) });
+        const strict = await verify(leaves.crlRevoked as IssuedCert, { level: 'strict' }, { checker: later });
+        assert.equal(strict.error?.code, 'REVOCATION_STATUS_UNKNOWN');
+        assert.match(strict.error?.message ?? '', why);
+        const permissive = await verify(leaves.crlRevoked as IssuedCert, { level: 'permissive' }, { checker: later });
+        assert.equal(permissive.error, undefined);
+        assert.equal(revocationResult(permissive)?.error?.code, 'REVOCATION_STATUS_UNKNOWN');
+      }
+    } finally {
+      pki.server.crls.set('intermediate', saved);
+    }
+  });
+
+  it('signingAuthority: a signature made before the compromise (invalidity date) passes; one made after fails', async () => {
+    const before = await verify(leaves.compromised as IssuedCert, { level: 'strict' }, {
+      scheme: 'notary.x509.signingAuthority',
+      signingTime: new Date(Date.now() - 2 * HOUR),
+    });
+    assert.equal(before.error, undefined, before.error?.message);
+    const after = await verify(leaves.compromised as IssuedCert, { level: 'strict' }, {
+      scheme: 'notary.x509.signingAuthority',
+      signingTime: new Date(Date.now() - HOUR / 2),
+    });
+    assert.equal(after.error?.code, 'CERTIFICATE_REVOKED');
+    // notary.x509: the signing time is not authentic, so the certificate counts as revoked whatever it says
+    const plain = await verify(leaves.compromised as IssuedCert, { level: 'strict' }, { signingTime: new Date(Date.now() - 2 * HOUR) });
+    assert.equal(plain.error?.code, 'CERTIFICATE_REVOKED');
+  });
+
+  it('air-gapped: supplied CRLs decide without any network fetch', async () => {
+    const offline = createRevocationChecker({ clock: () => new Date() });
+    const crls = [
+      ...parseCrlFile(pki.server.crls.get('intermediate') as Uint8Array, 'intermediate.crl'),
+      ...parseCrlFile(pki.server.crls.get('root') as Uint8Array, 'root.crl'),
+    ];
+    const good = await verify(leaves.good as IssuedCert, { level: 'strict' }, { checker: offline, crls });
+    assert.equal(good.error, undefined, good.error?.message);
+    assert.match(revocationResult(good)?.note ?? '', /by CRL file intermediate\.crl: good/);
+    const revoked = await verify(leaves.revoked as IssuedCert, { level: 'strict' }, { checker: offline, crls });
+    assert.equal(revoked.error?.code, 'CERTIFICATE_REVOKED');
+    assert.match(revoked.error?.message ?? '', /according to CRL file intermediate\.crl/);
+  });
+});
