@@ -231,6 +231,8 @@ describe('notation verifier: each validation step, on signatures minted at test 
     });
     await writeStore('ca', 'good', [pki.root.pem]);
     const outcome = await verify(await sign({ format: 'jws', scheme: 'notary.x509', pki }));
-    assert.ok(outcome.error, 'an expired leaf must not verify');
+    // no tsa store: the chain must be valid at verification time, and the leaf's notAfter is a year past
+    assert.deepEqual(failure(outcome), { type: 'authenticTimestamp', code: 'CERTIFICATE_NOT_VALID_AT_TIME' });
+    assert.match(outcome.error?.message ?? '', /not valid/);
   });
 });
