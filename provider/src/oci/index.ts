@@ -3,7 +3,7 @@ export type { Descriptor } from './descriptor.js';
 export { parseReference, formatReference, formatRepository, parseRepositoryName, canonicalRegistry, DOCKER_HUB, type Reference } from './reference.js';
 export type { SignatureManifest, SignatureManifestForm } from './signatureManifest.js';
 export { openOciLayout, type OciLayout, type OciLayoutOptions } from './layout.js';
-export { ARTIFACT_TYPE_NOTARY_SIGNATURE } from './mediaTypes.js';
+export { ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTARY_SIGNATURE, MANIFEST_MEDIA_TYPES, isIndexMediaType } from './mediaTypes.js';
 export { createRegistry, Registry, type RegistryOptions, type RegistryStats, type ReferrersSupport } from './registry.js';
 export type { Repository, RequestOptions, FetchedManifest } from './repository.js';
 export type { PushSignatureInput, PushedSignature } from './push.js';
