@@ -4,9 +4,11 @@ export {
   ARTIFACT_TYPE_SIGNATURE,
   MEDIA_TYPE_COSE,
   MEDIA_TYPE_JWS,
+  MEDIA_TYPE_PAYLOAD,
   type Descriptor,
   type EnvelopeMediaType,
   type Payload,
+  type SignerInfo,
   type SigningScheme,
 } from './types.js';
 export {
@@ -41,7 +43,9 @@ export {
   checkGeneratedEnvelope,
   keySpecName,
   privateKeySigner,
+  serializePayload,
   signEnvelope,
+  type AlgorithmSpec,
   type KeySignature,
   type KeySigner,
   type KeySpec,
@@ -51,6 +55,7 @@ export { parseCertificate, validateCodeSigningCertChain } from './x509/index.js'
 export {
   createRevocationChecker,
   createRevocationFetch,
+  MAX_CRL_BYTES,
   openCrlDirectory,
   parseCrlFile,
   type Crl,

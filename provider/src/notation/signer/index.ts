@@ -10,7 +10,9 @@ import { validateSignRequest, type SignRequest } from './request.js';
 
 export { DEFAULT_SIGNING_AGENT, type SignRequest } from './request.js';
 export { checkGeneratedEnvelope } from './generatedEnvelope.js';
+export { serializePayload } from './payload.js';
 export { KEY_SPECS, algorithmForKeySpec, keySpecName, privateKeySigner, type KeySignature, type KeySigner, type KeySpec } from './keySigner.js';
+export type { AlgorithmSpec } from '../envelope/index.js';
 
 /**
  * Signs `req.payload`. Throws NotationError SIGN_REQUEST_INVALID for an unusable request, ALGORITHM_UNSUPPORTED for
