@@ -95,7 +95,7 @@ function verifyCall(url: string, options: { ca: string; cert?: string; key?: str
 }
 
 describe("e2e: the chart's Deployment args and env start signgate serve (Kubernetes API test server)", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const dirs = new TempDirs();
   const api = new KubeApiTestServer({ token: TOKEN });
   let serve: ServeProcess | undefined;

@@ -94,9 +94,9 @@ export function startServeProcess(args: readonly string[], env: Readonly<Record<
     child,
     lines,
     stderr: () => stderr,
-    waitForLog: (match, what, ms = 20_000) => waitUntil(() => lines.find(match), what, ms),
-    waitForStderr: (pattern, what, ms = 20_000) => waitUntil(() => pattern.exec(stderr) ?? undefined, what, ms),
-    exit: (ms = 20_000) => waitUntil(() => exitValue, 'exit', ms),
+    waitForLog: (match, what, ms = 60_000) => waitUntil(() => lines.find(match), what, ms),
+    waitForStderr: (pattern, what, ms = 60_000) => waitUntil(() => pattern.exec(stderr) ?? undefined, what, ms),
+    exit: (ms = 60_000) => waitUntil(() => exitValue, 'exit', ms),
     kill() {
       if (exitValue === undefined) child.kill('SIGKILL');
     },

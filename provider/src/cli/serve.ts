@@ -20,6 +20,7 @@ import {
   type RunningServer,
   type SettingsFile,
 } from '../server/index.js';
+import { createCliRevocationChecker } from './revocation.js';
 import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
 import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -132,6 +133,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     clock,
     cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs },
     dropTag: settings.dropTag,
+    revocation: createCliRevocationChecker({ ...(settings.crlCacheDir !== undefined ? { crlCacheDir: settings.crlCacheDir } : {}), offline: settings.revocationOffline }, clock, metrics.registry),
     events: {
       // the decision log has the warn line (message, code, no stack); the stack is for debugging only
       itemError: (key, error, transient) => logger.debug({ key, transient, err: error }, 'could not decide: error detail'),
@@ -230,8 +232,10 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     process.on('SIGTERM', stop);
   });
   const drainMs = settings.shutdownTimeoutMs;
-  logger.info({ signal, inFlight: provider.server.inFlightRequests(), drainMs }, `${signal} received: no new connections; finishing the requests in progress (at most ${drainMs}ms), then exiting`);
-  const cutOff = await provider.close({ drainMs });
+  const inFlight = provider.server.inFlightRequests();
+  const closed = provider.close({ drainMs }); // stops accepting before it returns, so the line below is true when read
+  logger.info({ signal, inFlight, drainMs }, `${signal} received: no new connections; finishing the requests in progress (at most ${drainMs}ms), then exiting`);
+  const cutOff = await closed;
   if (cutOff > 0) logger.warn({ signal, cutOff, drainMs }, `${cutOff} request(s) still unanswered after ${drainMs}ms were cut off (raise --shutdown-timeout)`);
   logger.info({ signal }, 'stopped');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));

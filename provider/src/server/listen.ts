@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { ServerError } from './errors.js';
@@ -97,22 +97,33 @@ function listen(server: http.Server | https.Server, host: string, port: number):
   });
 }
 
-/** Responses in progress on `server`, tracked from the start so that a drain knows them. */
-function trackResponses(server: http.Server | https.Server): Set<http.ServerResponse> {
-  const active = new Set<http.ServerResponse>();
+/** What a drain needs to know of a server, tracked from its start: responses in progress and every open socket. */
+interface Tracked {
+  readonly responses: Set<http.ServerResponse>;
+  readonly sockets: Set<Socket>;
+}
+
+function track(server: http.Server | https.Server): Tracked {
+  const tracked: Tracked = { responses: new Set(), sockets: new Set() };
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    active.add(res);
-    res.once('close', () => active.delete(res));
+    tracked.responses.add(res);
+    res.once('close', () => tracked.responses.delete(res));
   });
-  return active;
+  // raw sockets too: one still in its TLS handshake (or silent) is no HTTP connection that closeAllConnections knows
+  server.on('connection', (socket: Socket) => {
+    tracked.sockets.add(socket);
+    socket.once('close', () => tracked.sockets.delete(socket));
+  });
+  return tracked;
 }
 
 /**
- * Stops accepting; each request in progress (and any that arrives on an open keep-alive connection) is answered with
- * `Connection: close`, idle connections are closed as they become idle, and after `drainMs` every connection is
- * closed. Resolves with the number of responses still unfinished at that bound.
+ * Stops accepting at once (synchronously: a caller may log "no new connections" right after calling this); each request
+ * in progress (and any that arrives on an open keep-alive connection) is answered with `Connection: close`, idle
+ * connections are closed as they become idle, and after `drainMs` every connection and socket is closed. Resolves
+ * with the number of responses still unfinished at that bound.
  */
-function closeServer(server: http.Server | https.Server, active: ReadonlySet<http.ServerResponse>, drainMs = 0): Promise<number> {
+function closeServer(server: http.Server | https.Server, tracked: Tracked, drainMs = 0): Promise<number> {
   return new Promise((resolve) => {
     let cutOff = 0;
     const idle = (): void => server.closeIdleConnections();
@@ -120,18 +131,22 @@ function closeServer(server: http.Server | https.Server, active: ReadonlySet<htt
       if (!res.headersSent) res.setHeader('connection', 'close');
       res.once('finish', () => setImmediate(idle));
     };
-    const timer = setTimeout(() => {
-      cutOff = active.size;
+    const closeAll = (): void => {
       server.closeAllConnections();
+      for (const socket of tracked.sockets) socket.destroy();
+    };
+    const timer = setTimeout(() => {
+      cutOff = tracked.responses.size;
+      closeAll();
     }, drainMs);
     server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => closing(res));
     server.close(() => {
       clearTimeout(timer);
       resolve(cutOff);
     });
-    for (const res of active) closing(res);
+    for (const res of tracked.responses) closing(res);
     idle();
-    if (drainMs <= 0) server.closeAllConnections();
+    if (drainMs <= 0) closeAll();
   });
 }
 
@@ -145,21 +160,23 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   if (dev) context = { ...context, cert: dev.certPem, key: dev.keyPem };
   const mtls = settings.clientCaFile !== undefined;
   const server = https.createServer({ ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
-  const active = trackResponses(server);
+  const tracked = track(server);
   server.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'TLS handshake failed'));
   let listening = false;
   const boundPort = await listen(server, host, port);
   listening = true;
 
   let metricsServer: http.Server | undefined;
+  let metricsTracked: Tracked | undefined;
   let metricsUrl: string | undefined;
   if (settings.metricsHandler && settings.metricsAddress) {
     const m = parseAddress(settings.metricsAddress, 'metrics address');
     metricsServer = http.createServer(settings.metricsHandler);
+    metricsTracked = track(metricsServer);
     try {
       metricsUrl = `http://${urlHost(m.host)}:${await listen(metricsServer, m.host, m.port)}`;
     } catch (error) {
-      await closeServer(server, active);
+      await closeServer(server, tracked);
       throw error;
     }
   }
@@ -188,12 +205,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     devCertificate: dev,
     notReady: () => (listening && server.listening ? undefined : 'the HTTPS listener is not accepting connections'),
     reloadTls,
-    inFlightRequests: () => active.size,
+    inFlightRequests: () => tracked.responses.size,
     async close(options = {}) {
       listening = false;
       fileWatch.close();
-      const cutOff = await closeServer(server, active, options.drainMs);
-      if (metricsServer) await closeServer(metricsServer, new Set());
+      const cutOff = await closeServer(server, tracked, options.drainMs);
+      if (metricsServer) await closeServer(metricsServer, metricsTracked ?? track(metricsServer));
       return cutOff;
     },
   };
