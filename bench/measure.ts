@@ -9,6 +9,8 @@ export interface BenchResult {
   readonly ratio?: number;
   /** The ratio the issue sets as a goal (at most). */
   readonly goal?: number;
+  /** An absolute goal (at most), in `unit`, for figures that are not rates (e.g. MB resident). */
+  readonly limit?: number;
 }
 
 /** Runs `fn` repeatedly for about `ms` milliseconds after a warm-up and returns its rate. */
@@ -28,7 +30,8 @@ export async function measure(fn: () => unknown, ms = 1000): Promise<{ opsPerSec
 
 export function formatResult(r: BenchResult): string {
   const rate = `${r.value.toFixed(0)} ${r.unit}`;
+  if (r.limit !== undefined) return `${r.name}: ${rate}, goal <= ${r.limit} ${r.unit}: ${r.value <= r.limit ? 'met' : 'NOT met'}`;
   if (r.ratio === undefined || r.floor === undefined) return `${r.name}: ${rate}`;
   const goal = r.goal === undefined ? '' : `, goal <= ${r.goal}x: ${r.ratio <= r.goal ? 'met' : 'NOT met'}`;
-  return `${r.name}: ${rate}; floor (${r.floorName ?? 'floor'}) ${r.floor.toFixed(0)}/s; ratio ${r.ratio.toFixed(2)}x${goal}`;
+  return `${r.name}: ${rate}; floor (${r.floorName ?? 'floor'}) ${r.floor.toFixed(0)} ${r.unit}; ratio ${r.ratio.toFixed(2)}x${goal}`;
 }

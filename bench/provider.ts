@@ -14,7 +14,8 @@ import { pino } from 'pino';
 import { Registry, type Descriptor, type FetchLike } from '../provider/src/oci/index.js';
 import { createApp, ProviderMetrics, startServer, type RunningServer } from '../provider/src/server/index.js';
 import { createProviderExecutor, createRegistryPool } from '../provider/src/verify/index.js';
-import { registryBinary, startRegistry } from '../test/support/registry.js';
+import { startRegistry } from '../test/support/registry.js';
+import { componentPath } from '../test/support/requirements.js';
 import { AT, TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from '../test/unit/verify/fixtures.js';
 import type { BenchResult } from './measure.js';
 
@@ -64,7 +65,7 @@ async function load(target: string, ca: string, body: string, concurrency: numbe
 const request = (keys: readonly string[]): string => JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } });
 
 export async function benchProvider(): Promise<BenchResult[]> {
-  if (registryBinary() === undefined) {
+  if (componentPath('docker-registry') === undefined) {
     process.stdout.write('provider: skipped (/usr/bin/docker-registry is not installed; run .ci/deps)\n');
     return [];
   }

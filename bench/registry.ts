@@ -13,7 +13,8 @@ import crossFetch from 'cross-fetch';
 import { openTrustStore, parseTrustPolicyDocument } from '../provider/src/notation/index.js';
 import { Registry, type Descriptor, type FetchLike } from '../provider/src/oci/index.js';
 import { verifyArtifact } from '../provider/src/verify/index.js';
-import { registryBinary, startRegistry } from '../test/support/registry.js';
+import { startRegistry } from '../test/support/registry.js';
+import { componentPath } from '../test/support/requirements.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../test/unit/verify/fixtures.js';
 import type { BenchResult } from './measure.js';
 
@@ -46,7 +47,7 @@ async function bareVerify(f: Fetch, base: string, image: Image, key: KeyObject):
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 export async function benchRegistry(): Promise<BenchResult[]> {
-  if (registryBinary() === undefined) {
+  if (componentPath('docker-registry') === undefined) {
     process.stdout.write('registry cold path: skipped (docker-registry not installed; .ci/deps installs it)\n');
     return [];
   }

@@ -4,8 +4,10 @@ import { benchNotation } from './notation.js';
 import { benchProvider } from './provider.js';
 import { benchRegistry } from './registry.js';
 import { benchRego } from './rego.js';
+import { benchStartup } from './startup.js';
 
 const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
+  { name: 'start-up and footprint', run: benchStartup },
   { name: 'notation', run: benchNotation },
   { name: 'registry', run: benchRegistry },
   { name: 'provider', run: benchProvider },
