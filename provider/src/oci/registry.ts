@@ -10,6 +10,7 @@ import type { CredentialLookup } from './credentials.js';
 import { MAX_MANIFEST_BYTES } from './mediaTypes.js';
 import { parseReference, type Reference } from './reference.js';
 import { Repository, type RegistryLimits, type RepositoryContext } from './repository.js';
+import { listPaged } from './listing.js';
 import { parseAllowedTokenRealms } from './tokenRealm.js';
 import { Transport, type FetchLike, type RegistryEvent } from './transport.js';
 
@@ -95,6 +96,14 @@ export class Registry {
   repository(reference: Reference | string): Repository {
     const ref = typeof reference === 'string' ? parseReference(reference) : reference;
     return new Repository(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest', this.ctx);
+  }
+
+  /** Every repository of `registry` (canonical host[:port]) from `/v2/_catalog` (paginated, bounded). */
+  async catalog(registry: string, options: { readonly signal?: AbortSignal } = {}): Promise<readonly string[]> {
+    const first = `${this.ctx.transport.baseUrl(registry)}/v2/_catalog`;
+    const send = (url: string): ReturnType<Repository['request']> =>
+      this.ctx.auth.send(registry, { method: 'GET', url }, ['registry:catalog:*'], options.signal);
+    return listPaged(first, 'repositories', `the catalog of ${registry}`, send);
   }
 
   referrersSupport(registry: string): ReferrersSupport {

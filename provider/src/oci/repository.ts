@@ -12,6 +12,7 @@ import { parseManifest, type Manifest } from './manifest.js';
 import { isSingleManifestMediaType, MANIFEST_MEDIA_TYPES, ARTIFACT_TYPE_NOTARY_SIGNATURE } from './mediaTypes.js';
 import { toSignatureManifest, type SignatureManifest } from './signatureManifest.js';
 import { listReferrers } from './referrers.js';
+import { listPaged } from './listing.js';
 import { pushBlob, pushManifest, pushSignature, type PushSignatureInput, type PushedSignature } from './push.js';
 import type { Authenticator } from './auth.js';
 import type { RegistryCaches } from './cache.js';
@@ -195,6 +196,12 @@ export class Repository {
       }),
     );
     return Object.freeze(found.filter((s): s is SignatureManifest => s !== undefined));
+  }
+
+  /** Every tag of the repository (`tags/list`, paginated, bounded); a repository the registry does not know has none. */
+  async tags(options: RequestOptions = {}): Promise<readonly string[]> {
+    const first = `${this.ctx.transport.baseUrl(this.registry)}/v2/${this.repository}/tags/list`;
+    return listPaged(first, 'tags', `tags of ${this.name}`, (url) => this.request('GET', '', { url }, options.signal));
   }
 
   /** Uploads a blob (skipped when the registry has it) and returns its descriptor. */
