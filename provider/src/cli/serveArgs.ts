@@ -31,6 +31,9 @@ export interface ServeSettings {
   readonly kubernetes: boolean;
   /** `namespace/name[/key]` of Gatekeeper's CA Secret, written to clientCa (with --kubernetes). */
   readonly gatekeeperCaSecret?: string;
+  /** Revocation checking: on-disk CRL cache, and offline (no OCSP/CRL fetches; only Verifier CRL files). */
+  readonly crlCacheDir?: string;
+  readonly revocationOffline: boolean;
 }
 
 interface Flag {
@@ -74,6 +77,8 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
   { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: '[true|false]', boolean: true, help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
   { name: 'gatekeeper-ca-secret', env: 'SIGNGATE_GATEKEEPER_CA_SECRET', value: 'NS/NAME[/KEY]', help: "with --kubernetes: read Gatekeeper's CA from this Secret (key ca.crt), write it to --client-ca, re-read on rotation" },
+  { name: 'crl-cache-dir', env: 'SIGNGATE_CRL_CACHE_DIR', value: 'DIR', help: 'also keep downloaded CRLs here (written atomically, verified again when read) so that a restart does not download them again', fallback: 'memory only' },
+  { name: 'revocation-offline', env: 'SIGNGATE_REVOCATION_OFFLINE', value: '[true|false]', boolean: true, help: 'never contact OCSP responders or CRL distribution points: only the CRL files of a Verifier (spec.parameters.revocation.crlFiles) decide, for air-gapped clusters', fallback: 'false' },
   { name: 'log-level', env: 'SIGNGATE_LOG_LEVEL', value: 'LEVEL', help: 'pino level: fatal, error, warn, info, debug, trace, silent', fallback: 'info' },
 ];
 
@@ -150,6 +155,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const gatekeeperCaSecret = get('gatekeeper-ca-secret');
   if (gatekeeperCaSecret !== undefined && (!kubernetes || clientCa === undefined)) throw new UsageError('--gatekeeper-ca-secret needs --kubernetes and --client-ca (the file it writes the CA to)');
   const configPaths = list('config', 'SIGNGATE_CONFIG');
+  const crlCacheDir = get('crl-cache-dir');
   const settingsFile = get('settings');
   const num = (name: string, fallback: number): number => {
     const v = get(name);
@@ -178,5 +184,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     logLevel: get('log-level') ?? 'info',
     kubernetes,
     ...(gatekeeperCaSecret !== undefined ? { gatekeeperCaSecret } : {}),
+    ...(crlCacheDir !== undefined ? { crlCacheDir } : {}),
+    revocationOffline: flag('revocation-offline'),
   };
 }

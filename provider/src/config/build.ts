@@ -64,10 +64,10 @@ function single<R extends Of<'Store'> | Of<'Policy'>>(list: readonly R[], issues
   return first;
 }
 
-async function buildVerifiers(list: readonly Of<'Verifier'>[], lookup: KmpLookup, issues: IssueList): Promise<VerifierConfig[]> {
+async function buildVerifiers(list: readonly Of<'Verifier'>[], lookup: KmpLookup, issues: IssueList, tracker: InputTracker): Promise<VerifierConfig[]> {
   const out: VerifierConfig[] = [];
   for (const r of list) {
-    const v = await buildVerifier(r, lookup, issues);
+    const v = await buildVerifier(r, lookup, issues, tracker);
     if (v) out.push(v);
   }
   return out;
@@ -86,7 +86,7 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
     scopes.get(r.namespace ?? CLUSTER)?.kmps.set(r.name, resolved ?? 'invalid');
   }
   const cluster = scopes.get(CLUSTER) as Scoped;
-  const clusterVerifiers = await buildVerifiers(cluster.verifiers, (name) => cluster.kmps.get(name), issues);
+  const clusterVerifiers = await buildVerifiers(cluster.verifiers, (name) => cluster.kmps.get(name), issues, tracker);
   const clusterStoreResource = single(cluster.stores, issues);
   const clusterPolicyResource = single(cluster.policies, issues);
   const clusterStore = clusterStoreResource ? await buildStore(clusterStoreResource, tracker, issues, ctx) : DEFAULT_STORE;
@@ -97,7 +97,7 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
     if (namespace === CLUSTER) continue;
     const lookup: KmpLookup = (name) => own.kmps.get(name) ?? cluster.kmps.get(name);
     const merged = new Map(clusterVerifiers.map((v) => [v.name, v]));
-    for (const v of await buildVerifiers(own.verifiers, lookup, issues)) merged.set(v.name, v);
+    for (const v of await buildVerifiers(own.verifiers, lookup, issues, tracker)) merged.set(v.name, v);
     const storeResource = single(own.stores, issues);
     const policyResource = single(own.policies, issues);
     const store = storeResource ? await buildStore(storeResource, tracker, issues, ctx) : clusterStore;

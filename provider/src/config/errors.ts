@@ -14,7 +14,7 @@ export type ConfigErrorCode =
   | 'CONFIG_INVALID' // a rule beyond the schema: parameters per type, duplicates, one Store / Policy per scope
   | 'CONFIG_REFERENCE' // a reference to a KeyManagementProvider or trust store that is not defined
   | 'CONFIG_TRUST_POLICY' // the trust policy document breaks a Notary Project rule
-  | 'CONFIG_CERTIFICATE' // certificate material does not parse or breaks a trust store rule
+  | 'CONFIG_CERTIFICATE' // certificate material (certificates, CRLs) does not parse or breaks a trust store rule
   | 'CRDS_UNAVAILABLE'; // signgate's own crds/ folder is missing or broken (an installation problem)
 
 export interface ConfigIssue {

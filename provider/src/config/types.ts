@@ -3,7 +3,7 @@
  * (KeyManagementProvider, Verifier, Store, Policy and their Namespaced twins) read from YAML files or, later, from
  * the Kubernetes API. Values are frozen; a new Config (with a higher generation) replaces the old one as a whole.
  */
-import type { TrustPolicyDocument, TrustStore } from '../notation/index.js';
+import type { Crl, TrustPolicyDocument, TrustStore } from '../notation/index.js';
 
 export type VerificationPolicyMode = 'all' | 'any';
 
@@ -19,6 +19,8 @@ export interface VerifierConfig {
   readonly trustStore: TrustStore;
   /** How many trusted certificates the stores hold in all (0: nothing can verify; the provider says how to add one). */
   readonly certificateCount: number;
+  /** CRLs from spec.parameters.revocation.crlFiles, consulted before any network fetch (absent: none). */
+  readonly crls?: readonly Crl[];
 }
 
 /** The Store (type oras): how registries are reached and cached. */

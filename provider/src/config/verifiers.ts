@@ -11,8 +11,10 @@ import {
   type TrustPolicyDocument,
 } from '../notation/index.js';
 import type { IssueList } from './errors.js';
+import type { InputTracker } from './inputs.js';
 import type { ConfigResource, TrustStoreTypeName } from './kinds.js';
 import type { ResolvedKmp } from './kmp.js';
+import { readCrlFiles } from './revocation.js';
 import type { VerifierConfig } from './types.js';
 
 type VerifierResource = Extract<ConfigResource, { kind: 'Verifier' }>;
@@ -100,10 +102,16 @@ function checkPolicyStores(resource: VerifierResource, entries: readonly MemoryT
   }
 }
 
-export async function buildVerifier(resource: VerifierResource, lookup: KmpLookup, issues: IssueList): Promise<VerifierConfig | undefined> {
+export async function buildVerifier(
+  resource: VerifierResource,
+  lookup: KmpLookup,
+  issues: IssueList,
+  tracker: InputTracker,
+): Promise<VerifierConfig | undefined> {
   const before = issues.items.length;
   const trustPolicy = parsePolicy(resource, issues);
   const entries = await storeEntries(resource, lookup, issues);
+  const crls = await readCrlFiles(resource, tracker, issues);
   if (trustPolicy) checkPolicyStores(resource, entries, issues);
   if (!trustPolicy || issues.items.length > before) return undefined;
   let trustStore;
@@ -121,5 +129,6 @@ export async function buildVerifier(resource: VerifierResource, lookup: KmpLooku
     trustPolicy,
     trustStore,
     certificateCount: trustStore.certificateCount,
+    ...(crls.length > 0 ? { crls: Object.freeze(crls) } : {}),
   });
 }

@@ -5,6 +5,7 @@ import {
   type Descriptor,
   type TrustPolicyDocument,
   type TrustPolicyStatement,
+  type RevocationInput,
   type TrustStore,
   type VerificationOutcome,
 } from '../notation/index.js';
@@ -41,6 +42,8 @@ export interface VerifyArtifactInput {
    * signature tried is verified and reported, so a pass never hides an untrusted signature beside the trusted one.
    */
   readonly policy?: 'all' | 'any';
+  /** Revocation checking (OCSP, CRLs); absent: revocation is recorded as not checked. */
+  readonly revocation?: RevocationInput;
 }
 
 export interface SignatureVerification {
@@ -164,5 +167,6 @@ async function verifyOne(
     trustStore: input.trustStore,
     clock: input.clock,
     ...(input.userMetadata ? { userMetadata: input.userMetadata } : {}),
+    ...(input.revocation ? { revocation: input.revocation } : {}),
   });
 }

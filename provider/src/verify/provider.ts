@@ -6,6 +6,7 @@
  */
 import { formatReference, isTransientOciError, OciError, type OciErrorCode, type Registry } from '../oci/index.js';
 import type { Config, ScopeConfig, StoreConfig } from '../config/types.js';
+import type { RevocationChecker } from '../notation/index.js';
 import { KeyError, parseKey, type ProviderKey } from './key.js';
 import { resolveSubject } from './registrySource.js';
 import { missingCertificates, verifySubject } from './subject.js';
@@ -51,6 +52,8 @@ export interface ProviderExecutorOptions {
   /** Mutate: drop the tag from `host/repo:tag@digest` (default false: keep it). */
   readonly dropTag?: boolean;
   readonly events?: ExecutorEvents;
+  /** OCSP / CRL checking with its caches; absent: revocation is recorded as not checked. */
+  readonly revocation?: RevocationChecker;
 }
 
 export interface ProviderExecutorStats {
@@ -132,7 +135,14 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
     const hit = s.key.reference.digest !== undefined ? undefined : cached(ck); // digest keys were looked up before
     if (hit !== undefined) return { verdict: hit, cacheHit: true };
     const verdict = await bySubject.run(ck, async () => {
-      const verdict = await verifySubject({ scope: s.scope, ...resolved, traceID, clock: options.clock, signal });
+      const verdict = await verifySubject({
+        scope: s.scope,
+        ...resolved,
+        traceID,
+        clock: options.clock,
+        signal,
+        ...(options.revocation ? { revocation: options.revocation } : {}),
+      });
       cache.set(ck, verdict); // only reached when decided: every could-not-decide error was thrown above
       return verdict;
     });

@@ -4,7 +4,7 @@
  * verifier without trusted certificates fails at once, saying how to add one. Registry and digest errors propagate
  * (they mean "could not decide"); configuration-caused notation errors (no applicable trust policy) are decided fails.
  */
-import { ARTIFACT_TYPE_SIGNATURE, NotationError } from '../notation/index.js';
+import { ARTIFACT_TYPE_SIGNATURE, NotationError, type RevocationChecker } from '../notation/index.js';
 import type { Descriptor, Repository } from '../oci/index.js';
 import type { ScopeConfig, VerifierConfig } from '../config/types.js';
 import { verifyArtifact } from './executor.js';
@@ -23,6 +23,8 @@ export interface SubjectInput {
   readonly traceID: string;
   readonly clock: () => Date;
   readonly signal: AbortSignal;
+  /** The process's revocation checker (its caches outlive one verification); absent: revocation is not checked. */
+  readonly revocation?: RevocationChecker;
 }
 
 function bareReport(subject: string, verifier: VerifierConfig, fields: Pick<VerifierReport, 'message' | 'errorReason' | 'remediation'>): VerifierReport {
@@ -87,6 +89,7 @@ export async function verifySubject(input: SubjectInput): Promise<Verdict> {
         clock: input.clock,
         policy: mode,
         maxEnvelopeBytes: input.scope.store.maxBlobBytes,
+        ...(input.revocation ? { revocation: { checker: input.revocation, crls: verifier.crls, signal: input.signal } } : {}),
       });
       verdicts.push(toVerdict(result, ctx));
     } catch (error) {

@@ -106,6 +106,7 @@ function outcomeExtensions(outcome: VerificationOutcome): Record<string, unknown
     ...(outcome.certificateChain?.length
       ? { certificateNotAfter: new Date(Math.min(...outcome.certificateChain.map((c) => c.notAfter.getTime()))).toISOString() }
       : {}),
+    ...(outcome.revocationValidUntil ? { revocationValidUntil: outcome.revocationValidUntil.toISOString() } : {}),
     validations: outcome.results.map((r) => ({
       type: r.type,
       action: r.action,

@@ -53,8 +53,9 @@ export class VerdictCache {
 
   /**
    * Stores a decided verdict (the caller never passes "could not decide" results). A pass is kept no longer than its
-   * signatures' validity: the earliest signature expiry or signing-certificate notAfter of its passing reports, so a
-   * cached pass is never served after what it rests on has expired.
+   * signatures' validity: the earliest signature expiry, signing-certificate notAfter or revocation information
+   * nextUpdate (OCSP answer, CRL) of its passing reports, so a cached pass is never served after what it rests on has
+   * expired.
    */
   set(key: string, verdict: Verdict): void {
     if (this.lru === undefined) return;
@@ -71,13 +72,13 @@ export class VerdictCache {
   }
 }
 
-/** The earliest expiry or certificateNotAfter among a passing verdict's passing reports; +Infinity otherwise. */
+/** The earliest expiry, certificateNotAfter or revocationValidUntil among a passing verdict's passing reports; +Infinity otherwise. */
 function validUntil(verdict: Verdict): number {
   if (!verdict.isSuccess) return Number.POSITIVE_INFINITY;
   let until = Number.POSITIVE_INFINITY;
   for (const r of verdict.verifierReports) {
     if (!r.isSuccess) continue;
-    for (const field of ['expiry', 'certificateNotAfter'] as const) {
+    for (const field of ['expiry', 'certificateNotAfter', 'revocationValidUntil'] as const) {
       const at = r.extensions[field];
       if (typeof at === 'string') until = Math.min(until, Date.parse(at));
     }
