@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY, type VerificationPolicyMode } from '../config/index.js';
-import { ARTIFACT_TYPE_SIGNATURE, NotationError } from '../notation/index.js';
+import { readFile } from 'node:fs/promises';
+import { ARTIFACT_TYPE_SIGNATURE, MAX_CRL_BYTES, NotationError, parseCrlFile, type Crl } from '../notation/index.js';
 import { OciError, formatReference, formatRepository, openOciLayout, parseReference, parseRepositoryName, type Descriptor } from '../oci/index.js';
 import { policyFor, toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
 import { reportFailure, toUsageError, wantsJson } from './failure.js';
 import { VERIFY_HELP as HELP } from './help.js';
 import { UsageError, type CommandIO } from './io.js';
 import { REGISTRY_OPTIONS, registryFromArgs, timeoutFromArgs, type RegistryArgs } from './registryArgs.js';
+import { createCliRevocationChecker, type RevocationSettings } from './revocation.js';
 import { checkApplicableTrust, checkTrustArgs, loadTrust, type TrustArgs } from './trustArgs.js';
 import { formatVerdictText } from './verdictText.js';
 
@@ -26,6 +28,8 @@ interface VerifyOptions {
   readonly at?: Date;
   readonly output: 'text' | 'json';
   readonly verificationPolicy: VerificationPolicyMode;
+  readonly crlFiles: readonly string[];
+  readonly revocation: RevocationSettings;
 }
 
 function parseTarget(layoutArg: string | undefined, positionals: readonly string[], scope: string | undefined, registryArgs: RegistryArgs): Target {
@@ -56,6 +60,9 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
       at: { type: 'string' },
       output: { type: 'string', default: 'text' },
       'verification-policy': { type: 'string', default: DEFAULT_VERIFICATION_POLICY },
+      'crl-file': { type: 'string', multiple: true },
+      'crl-cache-dir': { type: 'string' },
+      'revocation-offline': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -90,7 +97,32 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
     ...(at ? { at } : {}),
     output: values.output,
     verificationPolicy,
+    crlFiles: values['crl-file'] ?? [],
+    revocation: {
+      offline: values['revocation-offline'] === true,
+      ...(values['crl-cache-dir'] !== undefined ? { crlCacheDir: values['crl-cache-dir'] } : {}),
+    },
   };
+}
+
+/** The --crl-file CRLs (PEM or DER); a missing or broken file is a usage error naming it. */
+async function readCrls(files: readonly string[]): Promise<Crl[]> {
+  const crls: Crl[] = [];
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(file));
+    } catch (err) {
+      throw new UsageError(`--crl-file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); give a CRL file (PEM or DER)`);
+    }
+    if (bytes.byteLength > MAX_CRL_BYTES) throw new UsageError(`--crl-file ${file} is ${bytes.byteLength} bytes, more than the ${MAX_CRL_BYTES}-byte limit`);
+    try {
+      crls.push(...parseCrlFile(bytes, file));
+    } catch (err) {
+      asUsage(err);
+    }
+  }
+  return crls;
 }
 
 /** Errors naming the user's own input (layout folder, reference, policy scope) are usage errors. */
@@ -162,6 +194,8 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
   let verdict: Verdict;
   try {
     const { trustPolicy, trustStore } = await loadTrust(options.trust);
+    const crls = await readCrls(options.crlFiles);
+    const checker = createCliRevocationChecker(options.revocation, clock);
     const artifact = await openArtifact(options.target, clock);
     try {
       await checkApplicableTrust({ trustPolicy, trustStore }, artifact.artifactReference);
@@ -174,6 +208,7 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
         clock,
         userMetadata: options.userMetadata,
         policy: options.verificationPolicy,
+        revocation: { checker, ...(crls.length > 0 ? { crls } : {}) },
       }).catch((err: unknown) => {
         if (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE') asUsage(err);
         throw err;

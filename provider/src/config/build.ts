@@ -10,6 +10,7 @@ import type { ConfigResource } from './kinds.js';
 import { resolveKmp, type ResolvedKmp, type SecretResolver } from './kmp.js';
 import type { DockerConfigWriter } from './registryCredentials.js';
 import { buildPolicy, buildStore, DEFAULT_POLICY, DEFAULT_STORE } from './settings.js';
+import { buildSigningRules } from './signingRules.js';
 import type { Config, PolicyConfig, ScopeConfig, StoreConfig, VerifierConfig } from './types.js';
 import { buildVerifier, type KmpLookup } from './verifiers.js';
 
@@ -108,5 +109,6 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
     generation: ctx.generation,
     cluster: clusterVerifiers.length > 0 ? scope(clusterVerifiers, clusterStore, clusterPolicy) : undefined,
     namespaces,
+    signingRules: buildSigningRules(resources, issues),
   });
 }

@@ -1,5 +1,15 @@
 // signgate's configuration: custom resources of config.signgate.dev/v1alpha1 (schemas from crds/) -> one frozen Config.
-export type { Config, ConfigSource, PolicyConfig, ScopeConfig, StoreConfig, VerificationPolicyMode, VerifierConfig } from './types.js';
+export type {
+  Config,
+  ConfigSource,
+  PolicyConfig,
+  ScopeConfig,
+  SigningKeyConfig,
+  SigningRuleConfig,
+  StoreConfig,
+  VerificationPolicyMode,
+  VerifierConfig,
+} from './types.js';
 export { ConfigError, formatIssue, type ConfigErrorCode, type ConfigIssue } from './errors.js';
 export { checkDocuments, loadConfigFromDocuments, loadConfigFromFiles, type LoadOptions } from './load.js';
 export { watchConfigFiles, type FileConfigSource, type Timers, type WatchFolder, type WatchOptions } from './watch.js';

@@ -6,9 +6,10 @@
 import { API_VERSION, schemaViolations, type CrdCatalog } from './crds.js';
 import type { DocumentOrigin, IssueList } from './errors.js';
 import { describeValue } from './schemaErrors.js';
+import { checkSigningRule, type SigningRuleSpec } from './signingRules.js';
 import type { SourceDocument } from './sources.js';
 
-export type BaseKind = 'KeyManagementProvider' | 'Verifier' | 'Store' | 'Policy';
+export type BaseKind = 'KeyManagementProvider' | 'Verifier' | 'Store' | 'Policy' | 'SigningRule';
 export type TrustStoreTypeName = 'ca' | 'signingAuthority' | 'tsa';
 
 export interface KmpSpec {
@@ -77,7 +78,8 @@ export type ConfigResource =
   | (ResourceBase & { readonly kind: 'KeyManagementProvider'; readonly spec: KmpSpec })
   | (ResourceBase & { readonly kind: 'Verifier'; readonly spec: VerifierSpec })
   | (ResourceBase & { readonly kind: 'Store'; readonly spec: StoreSpec })
-  | (ResourceBase & { readonly kind: 'Policy'; readonly spec: PolicySpec });
+  | (ResourceBase & { readonly kind: 'Policy'; readonly spec: PolicySpec })
+  | (ResourceBase & { readonly kind: 'SigningRule'; readonly spec: SigningRuleSpec });
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -266,6 +268,7 @@ export function parseResources(documents: readonly SourceDocument[], catalog: Cr
     if (kind === 'KeyManagementProvider' && !checkKmp(spec as unknown as KmpSpec, issues, at)) continue;
     const own = schema.namespaced ? (metadata.namespace as string) : undefined;
     if (kind === 'Store' && !checkStore(spec as unknown as StoreSpec, own, issues, at)) continue;
+    if (kind === 'SigningRule' && !checkSigningRule(spec as unknown as SigningRuleSpec, issues, at)) continue;
 
     const name = metadata.name as string;
     const namespace = schema.namespaced ? (metadata.namespace as string) : undefined;

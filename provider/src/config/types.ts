@@ -65,6 +65,33 @@ export interface Config {
   readonly cluster: ScopeConfig | undefined;
   /** Effective configuration of namespaces that have Namespaced* resources. */
   readonly namespaces: ReadonlyMap<string, ScopeConfig>;
+  /** SigningRules (read by `signgate signer`; `signgate serve` ignores them), at most one per registry namespace. */
+  readonly signingRules: readonly SigningRuleConfig[];
+}
+
+/** The key a SigningRule signs with, by custody door (the shapes `signgate sign` takes). */
+export type SigningKeyConfig =
+  | { readonly door: 'file'; readonly keyPath: string; readonly certificateChainPath: string }
+  | { readonly door: 'pkcs11'; readonly uri: string; readonly certificateChainPath?: string }
+  | { readonly door: 'plugin'; readonly name: string; readonly keyId: string; readonly pluginConfig: Readonly<Record<string, string>> };
+
+/** A SigningRule: sign every tag pushed into `registry`/`namespace`/... with `key`. */
+export interface SigningRuleConfig {
+  readonly name: string;
+  /** Canonical host[:port]. */
+  readonly registry: string;
+  /** Repository path prefix: the rule covers `namespace/...`. */
+  readonly namespace: string;
+  readonly key: SigningKeyConfig;
+  /** Default binds the tag (payload annotation org.opencontainers.image.ref.name); Simple only the digest. */
+  readonly signatureType: 'Default' | 'Simple';
+  readonly envelope: 'jws' | 'cose';
+  readonly expirySeconds?: number;
+  /** Automatic: pushes and resync; Manual: backfill only. */
+  readonly trigger: 'Automatic' | 'Manual';
+  readonly enabled: boolean;
+  readonly plainHttp: boolean;
+  readonly dockerConfigPath?: string;
 }
 
 /** Where a Config comes from (files today, the Kubernetes API later); the serving path only calls current(). */

@@ -66,7 +66,7 @@ export function scopeConfig(verifiers: readonly VerifierConfig[], mode: Verifica
 }
 
 export function makeConfig(generation: number, cluster: ScopeConfig | undefined, namespaces: Record<string, ScopeConfig> = {}): Config {
-  return { generation, cluster, namespaces: new Map(Object.entries(namespaces)) };
+  return { generation, cluster, namespaces: new Map(Object.entries(namespaces)), signingRules: [] };
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
