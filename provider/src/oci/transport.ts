@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { createHttpAgent, createHttpsAgent } from './agents.js';
 import { OciError } from './errors.js';
 import { DOCKER_HUB, canonicalRegistry } from './reference.js';
 import { retryAfterMs } from './retryAfter.js';
@@ -142,7 +143,7 @@ export class Transport {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpAgent = createHttpAgent();
   private readonly httpsAgent: https.Agent;
   /** HTTP requests sent, including retries, redirects and token requests. */
   requests = 0;
@@ -154,7 +155,7 @@ export class Transport {
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 2_000;
     this.sleep = options.sleep ?? defaultSleep;
-    this.httpsAgent = new https.Agent({ keepAlive: true, ...(options.ca !== undefined ? { ca: [...rootCertificates, options.ca] } : {}) });
+    this.httpsAgent = createHttpsAgent(options.ca !== undefined ? { ca: [...rootCertificates, options.ca] } : {});
   }
 
   /** True when canonical `registry` (host[:port]) is spoken to over plain HTTP: loopback, or listed by host or host:port. */

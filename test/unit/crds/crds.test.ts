@@ -59,9 +59,9 @@ function sampleDocuments(): SourceDocument[] {
 }
 
 describe('crds: the CustomResourceDefinitions of config.signgate.dev/v1alpha1', () => {
-  it('defines the four kinds cluster-wide and their Namespaced twins, with status, printer columns and categories', () => {
+  it('defines the four kinds cluster-wide and their Namespaced twins, and SigningRule, with status, printer columns and categories', () => {
     const byKind = new Map(crdFiles().map((f) => [get(readCrd(f), 'spec', 'names', 'kind'), { file: f, crd: readCrd(f) }]));
-    const expected = KINDS.flatMap((k) => [k, `Namespaced${k}`]);
+    const expected = [...KINDS.flatMap((k) => [k, `Namespaced${k}`]), 'SigningRule'];
     assert.deepEqual([...byKind.keys()].sort(), [...expected].sort());
     for (const kind of expected) {
       const entry = byKind.get(kind);
