@@ -1,0 +1,122 @@
+/**
+ * SigningRule resources -> SigningRuleConfig: the registry in oci's canonical form, the namespace (a repository path
+ * prefix), the key door (file | pkcs11 | plugin, exactly one), the signature type and envelope, and the trigger.
+ * Namespaces of one registry may not overlap: one rule decides for each repository, and a second one is rejected
+ * naming the first (as TCR allows one policy per namespace).
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { canonicalRegistry, OciError } from '../oci/index.js';
+import type { DocumentOrigin, IssueList } from './errors.js';
+import type { ConfigResource } from './kinds.js';
+import type { SigningKeyConfig, SigningRuleConfig } from './types.js';
+
+export interface SigningRuleSpec {
+  readonly registry: string;
+  readonly namespace: string;
+  readonly key: {
+    readonly file?: { readonly key: string; readonly certificateChain: string };
+    readonly pkcs11?: { readonly uri: string; readonly certificateChain?: string };
+    readonly plugin?: { readonly name: string; readonly id: string; readonly config?: Readonly<Record<string, string>> };
+  };
+  readonly signatureType?: 'Default' | 'Simple';
+  readonly envelope?: 'jws' | 'cose';
+  readonly expiry?: string;
+  readonly trigger?: 'Automatic' | 'Manual';
+  readonly enabled?: boolean;
+  readonly registryCredentials?: { readonly dockerConfig?: string; readonly plainHttp?: boolean };
+}
+
+type Rule = Extract<ConfigResource, { kind: 'SigningRule' }>;
+
+const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** What the schema cannot say: exactly one key door, and a registry host that oci reads. */
+export function checkSigningRule(spec: SigningRuleSpec, issues: IssueList, at: DocumentOrigin): boolean {
+  let ok = true;
+  const doors = (['file', 'pkcs11', 'plugin'] as const).filter((d) => spec.key[d] !== undefined);
+  if (doors.length !== 1) {
+    ok = false;
+    const reason = doors.length === 0 ? 'needs one of file, pkcs11 or plugin' : `sets ${doors.join(' and ')}; give exactly one of file, pkcs11 or plugin`;
+    issues.add('CONFIG_INVALID', at, ['spec', 'key'], reason);
+  }
+  try {
+    canonicalRegistry(spec.registry, { singleLabel: true });
+  } catch (err) {
+    if (!(err instanceof OciError)) throw err;
+    ok = false;
+    issues.add('CONFIG_INVALID', at, ['spec', 'registry'], err.message);
+  }
+  return ok;
+}
+
+/** An absolute path; a relative one needs the config file's folder (a resource from the Kubernetes API has none). */
+function pathOf(r: Rule, path: string, at: readonly string[], issues: IssueList): string | undefined {
+  if (isAbsolute(path)) return path;
+  if (r.baseDir !== undefined) return resolve(r.baseDir, path);
+  issues.add('CONFIG_INVALID', r.origin, [...at], `"${path}" is relative, but this SigningRule comes from no file; give an absolute path`);
+  return undefined;
+}
+
+function keyOf(r: Rule, issues: IssueList): SigningKeyConfig | undefined {
+  const { file, pkcs11, plugin } = r.spec.key;
+  if (file !== undefined) {
+    const keyPath = pathOf(r, file.key, ['spec', 'key', 'file', 'key'], issues);
+    const certificateChainPath = pathOf(r, file.certificateChain, ['spec', 'key', 'file', 'certificateChain'], issues);
+    return keyPath === undefined || certificateChainPath === undefined ? undefined : { door: 'file', keyPath, certificateChainPath };
+  }
+  if (pkcs11 !== undefined) {
+    if (pkcs11.certificateChain === undefined) return { door: 'pkcs11', uri: pkcs11.uri };
+    const certificateChainPath = pathOf(r, pkcs11.certificateChain, ['spec', 'key', 'pkcs11', 'certificateChain'], issues);
+    return certificateChainPath === undefined ? undefined : { door: 'pkcs11', uri: pkcs11.uri, certificateChainPath };
+  }
+  const p = plugin as NonNullable<typeof plugin>;
+  return { door: 'plugin', name: p.name, keyId: p.id, pluginConfig: Object.freeze({ ...(p.config ?? {}) }) };
+}
+
+/** Two namespaces overlap when one is the other or a path prefix of it. */
+function overlaps(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
+export function buildSigningRules(resources: readonly ConfigResource[], issues: IssueList): readonly SigningRuleConfig[] {
+  const out: SigningRuleConfig[] = [];
+  const owners: Rule[] = [];
+  for (const r of resources) {
+    if (r.kind !== 'SigningRule') continue;
+    const spec = r.spec;
+    const registry = canonicalRegistry(spec.registry, { singleLabel: true });
+    const first = owners.find((o) => canonicalRegistry(o.spec.registry, { singleLabel: true }) === registry && overlaps(o.spec.namespace, spec.namespace));
+    if (first !== undefined) {
+      const line = first.origin.lineOf?.([]);
+      issues.add(
+        'CONFIG_INVALID',
+        r.origin,
+        ['spec', 'namespace'],
+        `${registry}/${spec.namespace} is already covered by SigningRule "${first.name}" (${registry}/${first.spec.namespace}, in ${first.origin.file}${line === undefined ? '' : `:${line}`}); one rule per registry namespace: change or delete one of them`,
+      );
+      continue;
+    }
+    owners.push(r);
+    const key = keyOf(r, issues);
+    const dockerConfig = spec.registryCredentials?.dockerConfig;
+    const dockerConfigPath = dockerConfig === undefined ? undefined : pathOf(r, dockerConfig, ['spec', 'registryCredentials', 'dockerConfig'], issues);
+    if (key === undefined || (dockerConfig !== undefined && dockerConfigPath === undefined)) continue;
+    const expiry = spec.expiry === undefined ? undefined : Number(spec.expiry.slice(0, -1)) * (SECONDS[spec.expiry.slice(-1)] ?? 0);
+    out.push(
+      Object.freeze({
+        name: r.name,
+        registry,
+        namespace: spec.namespace,
+        key: Object.freeze(key),
+        signatureType: spec.signatureType ?? 'Default',
+        envelope: spec.envelope ?? 'jws',
+        ...(expiry === undefined ? {} : { expirySeconds: expiry }),
+        trigger: spec.trigger ?? 'Automatic',
+        enabled: spec.enabled ?? true,
+        plainHttp: spec.registryCredentials?.plainHttp ?? false,
+        ...(dockerConfigPath === undefined ? {} : { dockerConfigPath }),
+      }),
+    );
+  }
+  return Object.freeze(out);
+}
