@@ -174,25 +174,48 @@ describe('e2e: signgate serve as a process (signals, exit codes, waiting for con
     assert.doesNotMatch(serve.stderr() + JSON.stringify(serve.lines), /keeps serving|listening/);
   });
 
+  const kubeconfigFor = async (server: string, extra: Record<string, unknown> = {}): Promise<string> => {
+    const file = join(await dirs.make(), 'kubeconfig.json');
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 't', cluster: { server, ...extra } }],
+      users: [{ name: 't', user: { token: 'wait-token' } }],
+      contexts: [{ name: 't', context: { cluster: 't', user: 't' } }],
+      'current-context': 't',
+    };
+    await writeFile(file, JSON.stringify(config));
+    return file;
+  };
+
+  it('--kubernetes with an unusable kubeconfig exits 2 naming the problem (waiting cannot fix it)', async function () {
+    const serve = start(['--kubernetes', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], { KUBECONFIG: await kubeconfigFor('http://127.0.0.1:9') });
+    assert.equal(await serve.exit(), 2);
+    assert.match(serve.stderr(), /^signgate serve: the kubeconfig cannot authenticate to http:\/\/127\.0\.0\.1:9: .*skipTLSVerify/m);
+  });
+
+  it('--kubernetes with the API server unreachable keeps running, not ready, until stopped (no exit while it waits)', async function () {
+    const down = net.createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const port = (down.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => down.close(() => r())); // a port with nothing behind it: connections are refused
+    const serve = start(['--kubernetes', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], { KUBECONFIG: await kubeconfigFor(`https://127.0.0.1:${port}`, { 'insecure-skip-tls-verify': true }) });
+    const { metricsUrl } = await listening(serve);
+    const res = await fetch(`${metricsUrl}/readyz`);
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /no configuration loaded: the custom resources have not been listed yet \(is the Kubernetes API reachable\?\)/);
+    assert.ok(serve.lines.some((l) => /cannot reach the Kubernetes API .*ECONNREFUSED/.test(String(l.err))), 'the unreachable API is logged');
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exit(), 0);
+  });
+
   it('--kubernetes keeps waiting for valid resources: not ready, no "last good" claim, ready once they are valid', async function () {
     const api = new KubeApiTestServer({ token: 'wait-token' });
     await api.start();
     try {
       const pki = await testPki();
       api.apply(verifier('notation', 'certs')); // names a KeyManagementProvider that does not exist yet
-      const dir = await dirs.make();
-      const kubeconfig = join(dir, 'kubeconfig.json');
-      await writeFile(
-        kubeconfig,
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [{ name: 't', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
-          users: [{ name: 't', user: { token: 'wait-token' } }],
-          contexts: [{ name: 't', context: { cluster: 't', user: 't' } }],
-          'current-context': 't',
-        }),
-      );
+      const kubeconfig = await kubeconfigFor(api.url, { 'insecure-skip-tls-verify': true });
       const serve = start(['--kubernetes', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], { KUBECONFIG: kubeconfig });
       const { metricsUrl } = await listening(serve);
       const rejected = await serve.waitForLog((l) => l.level === 50 && /certs/.test(l.msg), 'the rejected configuration line');

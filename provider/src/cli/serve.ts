@@ -105,11 +105,21 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     const ref = k8s.parseSecretKeyRef(settings.gatekeeperCaSecret, '--gatekeeper-ca-secret');
     gatekeeperCa = await k8s.startGatekeeperCaFile(kube, ref, settings.clientCa, (e) => logger.warn({ code: e.code }, e.message));
   }
-  const configSource = k8s && kube
-    ? await k8s.startKubernetesConfig(kube, { onError: (e) => (e instanceof Error && 'issues' in e ? onConfigError(e) : logger.warn({ err: e.message }, 'kubernetes')) })
-    : await watchConfigFiles(settings.configPaths, { onError: onConfigError });
+  let kubeconfigProblem: Error | undefined;
+  const onKubeError = (e: Error): void => {
+    if (k8s && e instanceof k8s.KubeError && e.code === 'KUBE_CONFIG') kubeconfigProblem ??= e;
+    if ('issues' in e) onConfigError(e);
+    else logger.warn({ err: e.message }, 'kubernetes');
+  };
+  const configSource = k8s && kube ? await k8s.startKubernetesConfig(kube, { onError: onKubeError }) : await watchConfigFiles(settings.configPaths, { onError: onConfigError });
   starting = false;
   hasConfig = configSource.current() !== undefined;
+  if (kubeconfigProblem !== undefined && !hasConfig) {
+    // waiting cannot help: the kubeconfig itself is unusable (an unreachable API server, by contrast, is waited for)
+    await configSource.close();
+    await gatekeeperCa?.close();
+    throw kubeconfigProblem;
+  }
   if (!settings.kubernetes && !hasConfig) {
     await configSource.close();
     await gatekeeperCa?.close();
@@ -207,11 +217,15 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
   // traceMixin: every line logged inside a request's work (registry, credentials, executor) carries its traceID
   const logger = pino({ level: settings.logLevel, base: { service: 'signgate' }, mixin: traceMixin }, pino.destination({ dest: 1, sync: false }));
   let provider: RunningProvider;
+  // the Kubernetes source waits for its first lists on timers that do not keep a process alive: this one does
+  const keepAlive = setInterval(() => undefined, 60_000);
   try {
     provider = await startProvider(settings, logger);
   } catch (error) {
     io.stderr.write(`signgate serve: ${(error as Error).message}\n`);
     return isConfigurationProblem(error) ? 2 : 1;
+  } finally {
+    clearInterval(keepAlive);
   }
   const dev = provider.server.devCertificate;
   if (dev !== undefined) {
