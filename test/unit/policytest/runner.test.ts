@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PolicyTestError, builtinEngine, checkAssertion, runSuites, type RunSummary } from '../../../provider/src/policytest/index.js';
 import { pod, verifySuiteDir, writeTree, VERIFY_TEMPLATE, CONSTRAINT } from './fixtures.js';
@@ -111,8 +112,14 @@ tests:
       'template.yaml': VERIFY_TEMPLATE,
       'constraint.yaml': CONSTRAINT.replace('provider: signgate-verify', 'provider: 42'),
     });
-    const { summary } = await run([dir]);
-    assert.equal(summary.passed, 1);
+    const { summary, lines } = await run([dir]);
+    assert.deepEqual([summary.passed, summary.failed], [1, 0], lines.join('\n'));
+    assert.match(lines.join('\n'), /^ok\s+\S+ bad-params$/m);
+    // the control: the same test with the parameter as the schema wants it is valid, so only the parameter made it invalid
+    writeFileSync(join(dir, 'constraint.yaml'), CONSTRAINT);
+    const control = await run([dir]);
+    assert.deepEqual([control.summary.passed, control.summary.failed], [0, 1]);
+    assert.match(control.lines.join('\n'), /FAIL\s+\S+ bad-params: the template and constraint are valid, but the test says invalid: true/);
   });
 
   it('counts by case and applies gator assertion semantics', () => {
