@@ -4,6 +4,7 @@ import { benchNotation } from './notation.js';
 import { benchProvider } from './provider.js';
 import { benchRegistry } from './registry.js';
 import { benchRego } from './rego.js';
+import { benchSigning } from './signing.js';
 import { benchStartup } from './startup.js';
 
 const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
@@ -12,6 +13,7 @@ const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
   { name: 'registry', run: benchRegistry },
   { name: 'provider', run: benchProvider },
   { name: 'rego', run: benchRego },
+  { name: 'signing (keys in custody)', run: benchSigning },
 ];
 
 for (const suite of suites) {

@@ -92,6 +92,17 @@ function leafKeyOf(who: string, chain: readonly Uint8Array[]): KeyObject {
   }
 }
 
+/** The last leaf parsed: a signer answers with the same leaf every time, and X.509 parsing costs more than a signature. */
+let lastLeaf: { readonly der: Buffer; readonly key: KeyObject } | undefined;
+
+function leafKey(who: string, chain: readonly Uint8Array[]): KeyObject {
+  const der = chain?.[0];
+  if (lastLeaf && der instanceof Uint8Array && lastLeaf.der.equals(der)) return lastLeaf.key;
+  const key = leafKeyOf(who, chain);
+  lastLeaf = { der: Buffer.from(der as Uint8Array), key };
+  return key;
+}
+
 /**
  * Checks a KeySigner and each of its answers: its key spec is one the spec allows (ALGORITHM_UNSUPPORTED); the chain
  * it returns has a leaf whose key is of that key spec (ALGORITHM_MISMATCH); the signature verifies over exactly the
@@ -110,8 +121,8 @@ export function checkKeySigner(signer: KeySigner): CheckedSigner {
     algorithm,
     async sign(data: Uint8Array): Promise<KeySignature> {
       const { signature, certificateChain } = await signer.sign(data);
-      const leafKey = leafKeyOf(who, certificateChain);
-      const leafAlgorithm = algorithmForKey(leafKey, `the leaf certificate of ${who}`);
+      const leaf = leafKey(who, certificateChain);
+      const leafAlgorithm = algorithmForKey(leaf, `the leaf certificate of ${who}`);
       if (leafAlgorithm !== algorithm) {
         throw new NotationError(
           'ALGORITHM_MISMATCH',
@@ -119,7 +130,7 @@ export function checkKeySigner(signer: KeySigner): CheckedSigner {
             'the certificate chain belongs to another key — pass the certificate issued for this key',
         );
       }
-      if (!(signature instanceof Uint8Array) || !verifySignatureBytes(algorithm, leafKey, data, signature)) {
+      if (!(signature instanceof Uint8Array) || !verifySignatureBytes(algorithm, leaf, data, signature)) {
         throw new NotationError(
           'SIGNATURE_INVALID',
           `${who} returned a signature that does not verify over the bytes to sign with the leaf certificate's ${keySpecName(algorithm)} ` +
