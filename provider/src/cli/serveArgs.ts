@@ -84,27 +84,21 @@ export const SERVE_FLAGS: readonly Flag[] = [
 
 export const SERVE_HELP = wrapHelp(`usage: signgate serve [options]
 
-Serves the Gatekeeper external data provider: POST /ratify/gatekeeper/v1/verify and /mutate (also
-/v1/...) over HTTPS (TLS 1.3), with /metrics on a separate plain-HTTP listener. Every option can also
-be set by its environment variable; the flag wins.
+Serves the Gatekeeper external data provider: POST /ratify/gatekeeper/v1/verify and /mutate (also /v1/...) over HTTPS (TLS 1.3), with /metrics on a separate plain-HTTP listener. Every option can also be set by its environment variable; the flag wins.
 
 options:
 ${SERVE_FLAGS.map((f) => {
   const flag = `  --${f.name} ${f.value}`;
-  const left = flag.length < 36 ? flag.padEnd(36) : `${flag}\n${' '.repeat(36)}`;
+  // at least two spaces before the description, which is where wrapHelp continues a wrapped description
+  const left = flag.length <= 34 ? flag.padEnd(36) : `${flag}\n${' '.repeat(36)}`;
   return `${left}${f.help}${f.fallback ? ` (default: ${f.fallback})` : ''}\n${' '.repeat(36)}env ${f.env}`;
 }).join('\n')}
   --help                            show this help
 
-settings file (--settings): a YAML or JSON mapping, for example a key of a ConfigMap mounted as a
-volume:
+settings file (--settings): a YAML or JSON mapping, for example a key of a ConfigMap mounted as a volume:
   verifyTimeout: 4900ms   # overrides --verify-timeout
   mutateTimeout: 2s       # overrides --mutate-timeout
-Durations need a unit (ms or s), 1ms to 600s; other fields are errors. The flags give the start
-values; a field in the file overrides its flag, a field removed from the file returns to the flag.
-The file is watched (its folder, so ConfigMap updates are seen) and re-read on change; each change is
-logged. A missing or invalid file stops the start; later, an invalid file is logged and the last good
-values stay.
+Durations need a unit (ms or s), 1ms to 600s; other fields are errors. The flags give the start values; a field in the file overrides its flag, a field removed from the file returns to the flag. The file is watched (its folder, so ConfigMap updates are seen) and re-read on change; each change is logged. A missing or invalid file stops the start; later, an invalid file is logged and the last good values stay.
 `);
 
 function duration(text: string, what: string): number {
