@@ -133,6 +133,16 @@ describe('signgate exit codes and messages', function () {
     assert.match(error.message, /trust policy .*broken.json is not valid JSON: line 5, column 1: expected double-quoted property name/);
   });
 
+  it('a --registry-config that is not JSON: 2 with line and column', async () => {
+    const file = join(dir, 'docker-config.json');
+    await writeFile(file, '{\n  "auths": {\n    "127.0.0.1:1": { "auth": "eDp5" },\n  }\n}\n');
+    const r = await cli('verify', '127.0.0.1:1/app:v1', '--cert', join(dir, 'root.pem'), '--registry-config', file, '--output', 'json');
+    assert.equal(r.code, 2);
+    const error = errorObject(r);
+    assert.equal(error.code, 'CREDENTIALS_INVALID');
+    assert.match(error.message, /Docker config .*docker-config.json is not valid JSON: line 4, column 3: expected double-quoted property name/);
+  });
+
   it('a misspelled trust policy field: 2, with the field meant', async () => {
     const file = await policy(['ca:good'], { trustedIdentities: undefined, trustedIdentity: ['*'] });
     const r = await verify('--trust-policy', file, '--trust-store', store());
