@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { normalizeBooleanFlags, parseBoolean } from '../../../provider/src/cli/booleanFlags.js';
 import { UsageError } from '../../../provider/src/cli/io.js';
-import { parseServeArgs } from '../../../provider/src/cli/serveArgs.js';
+import { parseServeArgs, SERVE_FLAGS } from '../../../provider/src/cli/serveArgs.js';
 
 const defaults = (): string => '/embedded/default.yaml';
 
@@ -44,6 +44,20 @@ describe('cli: boolean flags bare, --flag=value and --flag value', () => {
     assert.throws(() => parseServeArgs(['--kubernetes', 'maybe'], {}, defaults), (e: unknown) => e instanceof UsageError && /maybe/.test(e.message));
     assert.throws(() => parseServeArgs(['--kubernetes=maybe'], {}, defaults), (e: unknown) => e instanceof UsageError && /--kubernetes must be true or false .*got "maybe"/.test(e.message));
     assert.throws(() => parseServeArgs(['--kubernetes='], {}, defaults), (e: unknown) => e instanceof UsageError && /--kubernetes must be true or false/.test(e.message));
+  });
+
+  it('every serve flag documented as [true|false] takes all three forms (bare, =value, value), true and false differing', () => {
+    const booleans = SERVE_FLAGS.filter((f) => f.value.includes('true|false'));
+    assert.ok(booleans.length >= 2);
+    for (const f of booleans) {
+      assert.equal(f.boolean, true, `--${f.name} is parsed as a boolean flag`);
+      const parse = (...argv: string[]): unknown => parseServeArgs([...argv, '--address=127.0.0.1:1'], {}, defaults);
+      const bare = parse(`--${f.name}`);
+      assert.deepEqual(parse(`--${f.name}=true`), bare, f.name);
+      assert.deepEqual(parse(`--${f.name}`, 'true'), bare, f.name);
+      assert.deepEqual(parse(`--${f.name}`, 'false'), parse(`--${f.name}=false`), f.name);
+      assert.notDeepEqual(parse(`--${f.name}`, 'false'), bare, f.name);
+    }
   });
 
   it('normalizeBooleanFlags rewrites only the named flags, and nothing after --', () => {
