@@ -37,7 +37,7 @@ describe('keys/pkcs11 with SoftHSM2', function () {
   before(async function () {
     requireComponent(this, 'softhsm2');
     hsm = await createSoftHsm();
-    for (const [kind, label, id] of [['rsa-3072', 'rsa', '01'], ['ec-p256', 'ec', '02'], ['ec-p384', 'ec384', '03']] as const) {
+    for (const [kind, label, id] of [['rsa-3072', 'rsa', '01'], ['ec-p256', 'ec', '02'], ['ec-p384', 'ec384', '03'], ['ec-p521', 'ec521', '04']] as const) {
       pkis[label] = await createPki({ at: AT, leaf: { key: await hsm.generate(kind, label, id) } });
     }
     hsm.importCertificate((pkis.ec as Pki).leaf.der, 'ec-cert', '02');
@@ -55,7 +55,7 @@ describe('keys/pkcs11 with SoftHSM2', function () {
   });
 
   for (const format of ['jws', 'cose'] as const) {
-    for (const [label, alg] of [['rsa', 'PS384'], ['ec', 'ES256'], ['ec384', 'ES384']] as const) {
+    for (const [label, alg] of [['rsa', 'PS384'], ['ec', 'ES256'], ['ec384', 'ES384'], ['ec521', 'ES512']] as const) {
       it(`${format}: signs with the ${label} key on the token (${alg}); the envelope verifies`, async () => {
         const pki = pkis[label] as Pki;
         const signer = opened(openPkcs11Signer(uri(label), { certificateChain: pki.chain }));
@@ -79,6 +79,16 @@ describe('keys/pkcs11 with SoftHSM2', function () {
       Array.from({ length: 8 }, () => signEnvelope({ format: 'cose', payload: PAYLOAD, signer, signingScheme: 'notary.x509', signingTime: AT })),
     );
     for (const { mediaType, envelope } of all) parseEnvelope(mediaType, envelope).verify();
+  });
+
+  it('closing one signer leaves another on the same token logged in; a closed signer refuses to sign', async () => {
+    const first = openPkcs11Signer(uri('ec'), { certificateChain: (pkis.ec as Pki).chain });
+    const second = opened(openPkcs11Signer(uri('rsa'), { certificateChain: (pkis.rsa as Pki).chain }));
+    await first.close();
+    await first.close(); // idempotent
+    const { mediaType, envelope } = await signEnvelope({ format: 'jws', payload: PAYLOAD, signer: second, signingScheme: 'notary.x509', signingTime: AT });
+    parseEnvelope(mediaType, envelope).verify();
+    await assert.rejects(first.sign(new Uint8Array([1])), (err: unknown) => err instanceof KeyError && err.code === 'PKCS11_SIGN_FAILED' && /session of .* is closed/.test(err.message));
   });
 
   it('reads the PIN from pin-source', async () => {
