@@ -1,7 +1,8 @@
 /**
- * A tiny HTTP proxy in front of the real docker-registry for fault injection in e2e tests: requests whose path
- * matches `hold` wait until `release()` (the test, not a timer, decides how long the registry is slow), and `outage`
- * drops every connection. Everything else is forwarded unchanged; `requests` counts what was forwarded.
+ * A tiny HTTP proxy in front of the real docker-registry, for tests that count or disturb registry traffic: requests
+ * whose path matches `hold` wait until `release()` (the test, not a timer, decides how long the registry is slow),
+ * and `outage` drops every connection. Everything else is forwarded unchanged (the Host header too, so the upload
+ * locations the registry answers point back at the proxy), and recorded in `forwarded`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 export class RegistryProxy {
   hold: RegExp | undefined;
   outage = false;
-  requests = 0;
+  /** `METHOD path` of every request forwarded, in order. */
+  readonly forwarded: string[] = [];
   private held: Array<() => void> = [];
   host = '';
   private server: http.Server | undefined;
@@ -43,9 +45,9 @@ export class RegistryProxy {
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (this.outage) return void req.socket.destroy();
     if (this.hold?.test(req.url ?? '')) await new Promise<void>((resolve) => this.held.push(resolve));
-    this.requests++;
+    this.forwarded.push(`${req.method ?? ''} ${req.url ?? ''}`);
     const [hostname, port] = this.target.split(':');
-    const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, host: this.target } }, (up) => {
+    const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { Registry, type Descriptor, type FetchLike } from '../../../provider/src/oci/index.js';
 import { createProviderExecutor, type ProviderExecutor, type ProviderExecutorOptions, type Verdict } from '../../../provider/src/verify/index.js';
 import type { Config } from '../../../provider/src/config/types.js';
-import { OciTestServer } from '../../support/ociServer.js';
+import { RegistryProxy } from '../../support/registryProxy.js';
+import { startRegistry, type RunningRegistry } from '../../support/registry.js';
+import { requireComponent } from '../../support/requirements.js';
+import { waitFor } from '../../support/waitFor.js';
 import type { Pki } from '../../support/pki.js';
 import { testClock } from '../../integration/ociHelpers.js';
 import { TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from './fixtures.js';
@@ -14,9 +17,14 @@ function value(r: { value: Verdict } | { error: string }): Verdict {
   return r.value;
 }
 
-describe('verify/provider executor (protocol-level registry)', function () {
+/**
+ * The provider executor against the real docker-registry (no referrers API: the tag-schema fallback), through a
+ * counting proxy (support/registryProxy.ts) that also holds or drops requests where a test needs it.
+ */
+describe('verify/provider executor (docker-registry)', function () {
   const dirs = new TempDirs();
-  let server: OciTestServer;
+  let registryServer: RunningRegistry;
+  let server: RegistryProxy;
   let pki: Pki;
   let otherPki: Pki;
   let registry: Registry;
@@ -28,7 +36,9 @@ describe('verify/provider executor (protocol-level registry)', function () {
   const ctx = (c: Config | undefined = config, traceID = 'trace-1') => ({ config: c, traceID });
 
   before(async function () {
-    server = await new OciTestServer().start();
+    requireComponent(this, 'docker-registry');
+    registryServer = await startRegistry();
+    server = await new RegistryProxy(registryServer.host).start();
     pki = await testPki();
     otherPki = await testPki('CN=other signer,O=elsewhere,C=US');
     // otherPki shares the shared CA key kind but is a new root: a different trust anchor
@@ -44,8 +54,9 @@ describe('verify/provider executor (protocol-level registry)', function () {
     config = makeConfig(1, scopeConfig([await verifierConfig(dirs, [pki.root.pem])], 'all'));
   });
   after(async function () {
-    registry.close();
-    await server.stop();
+    registry?.close();
+    await server?.stop();
+    await registryServer?.stop();
     await dirs.cleanup();
   });
 
@@ -53,7 +64,8 @@ describe('verify/provider executor (protocol-level registry)', function () {
     registry.clearCaches();
     return createProviderExecutor({ registryFor: () => registry, clock: t.clock, ...extra });
   }
-  const requestsTo = (part: string): number => server.requests.filter((r) => r.path.includes(part)).length;
+  /** Requests that reached the registry whose `METHOD path` contains `part`. */
+  const requestsTo = (part: string): number => server.forwarded.filter((r) => r.includes(part)).length;
 
   it('passes a signed image, naming host/repo@digest and echoing the trace id', async function () {
     const v = value(await executor().verify(`${server.host}/team/app:signed`, ctx(config, 'abc')));
@@ -83,23 +95,23 @@ describe('verify/provider executor (protocol-level registry)', function () {
   });
 
   it('refuses every image without a registry request when no certificate is trusted, saying how to add one', async function () {
-    const before = server.requests.length;
+    const before = server.forwarded.length;
     const empty = makeConfig(1, scopeConfig([await verifierConfig(dirs, [])]));
     const v = value(await executor().verify(`${server.host}/team/app:signed`, ctx(empty)));
     assert.equal(v.isSuccess, false);
     assert.equal(v.verifierReports[0]?.errorReason, 'NO_TRUSTED_CERTIFICATE');
     assert.match(v.verifierReports[0]?.remediation ?? '', /KeyManagementProvider/);
-    assert.equal(server.requests.length, before);
+    assert.equal(server.forwarded.length, before);
   });
 
   it('serves a second verification from the verdict cache with a fresh trace id and no registry request', async function () {
     const ex = executor();
     value(await ex.verify(`${server.host}/team/app:signed`, ctx(config, 't1')));
-    const before = server.requests.length;
+    const before = server.forwarded.length;
     const again = value(await ex.verify(`${server.host}/team/app@${signed.digest}`, ctx(config, 't2')));
     assert.equal(again.isSuccess, true);
     assert.equal(again.traceID, 't2');
-    assert.equal(server.requests.length, before);
+    assert.equal(server.forwarded.length, before);
     assert.equal(ex.stats().verdictCache.hits, 1);
   });
 
@@ -124,13 +136,13 @@ describe('verify/provider executor (protocol-level registry)', function () {
 
   it('a registry outage is an item error that is not cached; the next call decides', async function () {
     const ex = executor();
-    server.fault = (r) => (r.path.includes('/referrers/') ? { kind: 'status', status: 503 } : undefined);
+    server.outage = true;
     try {
       const r = await ex.verify(`${server.host}/team/app:signed`, ctx());
-      assert.ok('error' in r);
-      assert.match(r.error, /could not verify ".*team\/app:signed"/);
+      assert.ok('error' in r, JSON.stringify(r));
+      assert.match(r.error, /^could not verify ".*team\/app:signed": .*check that the registry is running and reachable$/);
     } finally {
-      server.fault = undefined;
+      server.outage = false;
     }
     assert.equal(ex.stats().verdictCache.entries, 0);
     assert.equal(value(await ex.verify(`${server.host}/team/app:signed`, ctx())).isSuccess, true);
@@ -138,16 +150,25 @@ describe('verify/provider executor (protocol-level registry)', function () {
 
   it('runs identical in-flight work once', async function () {
     const ex = executor();
-    server.fault = (r) => (r.path.includes('/referrers/') ? { kind: 'slow', delayMs: 150 } : undefined);
-    const before = requestsTo('/referrers/');
+    // the tag-schema signature lookup (GET .../manifests/sha256-<hex>) waits until the test releases it
+    const lookup = `/manifests/${signed.digest.replace(':', '-')}`;
+    server.hold = new RegExp(lookup);
+    const before = requestsTo(lookup);
+    const resolvedBefore = requestsTo(`/v2/team/app/manifests/${signed.digest}`);
     try {
       const key = `${server.host}/team/app:signed`;
-      const results = await Promise.all([ex.verify(key, ctx(config, 'a')), ex.verify(key, ctx(config, 'b')), ex.verify(`${server.host}/team/app@${signed.digest}`, ctx(config, 'c'))]);
+      const pending = Promise.all([ex.verify(key, ctx(config, 'a')), ex.verify(key, ctx(config, 'b')), ex.verify(`${server.host}/team/app@${signed.digest}`, ctx(config, 'c'))]);
+      await waitFor(() => server.heldCount() === 1, 'the signature lookup of the shared work');
+      // the digest key resolves by its own request, then joins the work already running for that subject
+      await waitFor(() => requestsTo(`/v2/team/app/manifests/${signed.digest}`) > resolvedBefore, 'the digest key to resolve');
+      server.release();
+      const results = await pending;
       assert.deepEqual(results.map((r) => value(r).traceID), ['a', 'b', 'c']);
+      assert.ok(results.every((r) => value(r).isSuccess));
     } finally {
-      server.fault = undefined;
+      server.release();
     }
-    assert.equal(requestsTo('/referrers/') - before, 1);
+    assert.equal(requestsTo(lookup) - before, 1, 'one signature lookup for three keys of one subject');
   });
 
   it('applies a namespace\'s own configuration, falling back to the cluster-wide one', async function () {
