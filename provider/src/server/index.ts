@@ -1,4 +1,5 @@
 export { createApp, createMetricsApp, DEFAULT_DEADLINES, type AppOptions, type Deadlines } from './app.js';
+export { createSignerApp, SignerMetrics, type SignerAppOptions } from './signerApp.js';
 export { ProviderMetrics, type ItemOutcome, type MetricsSources, type Route } from './metrics.js';
 export { traceMixin } from './traceContext.js';
 export type { Decision } from './decisionLog.js';
