@@ -4,12 +4,14 @@ import { benchNotation } from './notation.js';
 import { benchProvider } from './provider.js';
 import { benchRegistry } from './registry.js';
 import { benchRego } from './rego.js';
+import { benchRevocation } from './revocation.js';
 import { benchSigning } from './signing.js';
 import { benchStartup } from './startup.js';
 
 const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
   { name: 'start-up and footprint', run: benchStartup },
   { name: 'notation', run: benchNotation },
+  { name: 'revocation', run: benchRevocation },
   { name: 'registry', run: benchRegistry },
   { name: 'provider', run: benchProvider },
   { name: 'rego', run: benchRego },

@@ -9,4 +9,5 @@ export { parseCertificateFile } from './file.js';
 export { validateCodeSigningCertChain, validateTimestampingCertChain } from './chain.js';
 export { checkValidityAt } from './validity.js';
 export { isIssuedBy } from './link.js';
+export { readChildren, readTlv, tlvBytes, type Tlv } from './der.js';
 export { describeSignatureAlgorithm, type HashName } from './algorithms.js';
