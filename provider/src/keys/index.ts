@@ -2,4 +2,3 @@
 export { KeyError, type KeyErrorCode } from './errors.js';
 export { openSigner, type EnvelopeRequest, type EnvelopeSigner, type KeySource, type SignedEnvelope } from './custody.js';
 export { parsePkcs11Uri, type Pkcs11Uri } from './pkcs11/uri.js';
-export { MAX_PLUGIN_OUTPUT } from './plugin/process.js';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { KeyError } from '../errors.js';
 
 /** The contract: "The output size is limited to less than 64 MiB". */
-export const MAX_PLUGIN_OUTPUT = 64 * 1024 * 1024;
+const MAX_PLUGIN_OUTPUT = 64 * 1024 * 1024;
 
 export interface RunOptions {
   /** The plugin executable and its name (for messages). */
