@@ -9,7 +9,7 @@ import { KeyError, type KeyErrorCode } from '../../provider/src/keys/errors.js';
 import { openPkcs11Signer, type Pkcs11Signer } from '../../provider/src/keys/pkcs11/signer.js';
 import { parseEnvelope } from '../../provider/src/notation/envelope/index.js';
 import { signEnvelope } from '../../provider/src/notation/index.js';
-import { createPki, type Pki } from '../support/pki.js';
+import { EKU, createPki, type Pki } from '../support/pki.js';
 import { requireComponent } from '../support/requirements.js';
 import { createSoftHsm, type SoftHsm } from '../support/softhsm.js';
 
@@ -101,6 +101,11 @@ describe('keys/pkcs11 with SoftHSM2', function () {
   it('the module may come from the default (SIGNGATE_PKCS11_MODULE in the CLI)', () => {
     const signer = opened(openPkcs11Signer(`pkcs11:token=${hsm.token};object=rsa?pin-value=${hsm.pin}`, { defaultModulePath: hsm.modulePath, certificateChain: (pkis.rsa as Pki).chain }));
     assert.equal(signer.keySpec, 'RSA-3072');
+  });
+
+  it('a --cert chain that breaks the Notary Project certificate requirements is refused (CERTIFICATE_INVALID)', async () => {
+    const tls = await createPki({ at: AT, leaf: { key: (pkis.ec as Pki).leaf.key, extendedKeyUsages: [EKU.serverAuth] } });
+    expectKeyError(() => openPkcs11Signer(uri('ec'), { certificateChain: tls.chain }), 'CERTIFICATE_INVALID', /the certificate chain of pkcs11:token=signgate-test;object=ec.* breaks the Notary Project certificate requirements/);
   });
 
   it('wrong PIN, unknown token, unknown object, missing module, certificate for another key: clear configuration errors', () => {

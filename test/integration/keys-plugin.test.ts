@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyError, openSigner, type KeyErrorCode } from '../../provider/src/keys/index.js';
 import { parseEnvelope } from '../../provider/src/notation/envelope/index.js';
-import { createKeyPair, createPki, type Pki } from '../support/pki.js';
+import { EKU, createKeyPair, createPki, type Pki } from '../support/pki.js';
 import { installPlugin, type PluginMode } from '../support/notationPlugins.js';
 
 const AT = new Date();
@@ -95,6 +95,12 @@ describe('keys/plugin: Notation plugins, contract 1.0', function () {
 
   it('refuses a plugin that returns a chain for another key', async () => {
     await refused('other-chain', 'PLUGIN_RESPONSE_REJECTED', /plugin other-chain .* does not verify .*certificate is for another key/, false);
+  });
+
+  it('refuses a chain that breaks the Notary Project certificate requirements (a TLS server leaf)', async () => {
+    const tls = await createPki({ at: AT, leafKey: 'ec-p256', leaf: { extendedKeyUsages: [EKU.serverAuth] } });
+    await installPlugin(dir, 'tls-leaf', 'raw', tls);
+    await refused('tls-leaf', 'PLUGIN_RESPONSE_REJECTED', /the certificate chain of plugin tls-leaf .* breaks the Notary Project certificate requirements: .*extended key usage/i, false);
   });
 
   it('refuses a signing algorithm other than the key spec\'s, and PKCS#1 v1.5 with the reason', async () => {

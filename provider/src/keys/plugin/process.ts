@@ -18,7 +18,6 @@ export interface RunOptions {
   readonly timeoutMs: number;
   /** The complete environment of the plugin. */
   readonly env: Readonly<Record<string, string>>;
-  readonly maxOutput?: number;
 }
 
 /** What a person can read of a plugin's stderr: printable, short. */
@@ -45,7 +44,7 @@ function pluginError(name: string, command: string, stderr: Buffer): KeyError {
 
 /** Runs `command` with `request`; returns the parsed stdout JSON (untrusted `unknown`). Throws KeyError PLUGIN_*. */
 export function runPlugin(command: string, request: unknown, o: RunOptions): Promise<unknown> {
-  const max = o.maxOutput ?? MAX_PLUGIN_OUTPUT;
+  const max = MAX_PLUGIN_OUTPUT;
   return new Promise((resolve, reject) => {
     const child = spawn(o.path, [command], { env: { ...o.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true, shell: false });
     const out: Buffer[] = [];
