@@ -114,5 +114,6 @@ Runs gator Suite files with gator's semantics plus external data; prints one lin
   --provider NAME=URL        answer external_data for provider NAME from a live provider (https)
   --provider-ca FILE         PEM CA bundle trusted for --provider URLs
 
-exit codes: 0 no case failed, 1 a case failed, 2 usage error or unreadable suite
+exit codes: 0 no case failed, 1 a case failed (a suite file that cannot be read counts as one), 2 usage
+            error (flags, no PATH)
 `);
