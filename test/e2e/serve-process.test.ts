@@ -209,6 +209,19 @@ describe('e2e: signgate serve as a process (signals, exit codes, waiting for con
     assert.equal(await serve.exit(), 0);
   });
 
+  it('a SIGTERM while still starting (waiting for an unreachable API server) stops it as soon as it is up, exit 0', async function () {
+    const down = net.createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const port = (down.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => down.close(() => r()));
+    const serve = start(['--kubernetes', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], { KUBECONFIG: await kubeconfigFor(`https://127.0.0.1:${port}`, { 'insecure-skip-tls-verify': true }) });
+    await serve.waitForLog((l) => l.msg === 'kubernetes', 'the first unreachable-API line (still starting)');
+    assert.doesNotMatch(serve.stderr(), /listening on/);
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exit(), 0);
+    assert.ok(serve.lines.some((l) => l.signal === 'SIGTERM' && l.msg === 'stopped'));
+  });
+
   it('--kubernetes keeps waiting for valid resources: not ready, no "last good" claim, ready once they are valid', async function () {
     const api = new KubeApiTestServer({ token: 'wait-token' });
     await api.start();

@@ -216,12 +216,26 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
   }
   // traceMixin: every line logged inside a request's work (registry, credentials, executor) carries its traceID
   const logger = pino({ level: settings.logLevel, base: { service: 'signgate' }, mixin: traceMixin }, pino.destination({ dest: 1, sync: false }));
+  // signals are taken from the start: one that arrives while starting stops the server as soon as it is up.
+  // once: a second signal during the drain gets Node's default handling, which ends the process at once
+  let received: NodeJS.Signals | undefined;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    received = signal;
+    onSignal?.(signal);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   let provider: RunningProvider;
   // the Kubernetes source waits for its first lists on timers that do not keep a process alive: this one does
   const keepAlive = setInterval(() => undefined, 60_000);
   try {
     provider = await startProvider(settings, logger);
   } catch (error) {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     io.stderr.write(`signgate serve: ${(error as Error).message}\n`);
     return isConfigurationProblem(error) ? 2 : 1;
   } finally {
@@ -235,16 +249,7 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     );
   }
   io.stderr.write(`signgate serve: listening on ${provider.server.url} (metrics ${provider.server.metricsUrl ?? 'off'})\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    // once: a second signal during the drain gets Node's default handling, which ends the process at once
-    const stop = (received: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(received);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const signal = received ?? (await new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve)));
   const drainMs = settings.shutdownTimeoutMs;
   const inFlight = provider.server.inFlightRequests();
   const closed = provider.close({ drainMs }); // stops accepting before it returns, so the line below is true when read
