@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { MAIN_HELP, POLICY_HELP, POLICY_TEST_HELP, RESOLVE_HELP, VERIFY_HELP } from './help.js';
 import type { CommandIO } from './io.js';
 import { SERVE_HELP } from './serveArgs.js';
+import { SIGNER_HELP } from './signerHelp.js';
 
 type Run = (argv: readonly string[], io: CommandIO) => Promise<number>;
 
@@ -26,6 +27,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['resolve', { help: RESOLVE_HELP, load: async () => (await import('./resolveCommand.js')).resolveCommand }],
   ['sign', { load: async () => (await import('./signCommand.js')).signCommand }],
   ['serve', { help: SERVE_HELP, load: async () => (await import('./serve.js')).serveCommand }],
+  ['signer', { help: SIGNER_HELP, load: async () => (await import('./signer.js')).signerCommand }],
   ['policy test', { help: POLICY_TEST_HELP, load: async () => (await import('./policyTest.js')).policyTestCommand }],
 ]);
 

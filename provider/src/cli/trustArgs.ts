@@ -5,7 +5,7 @@
  * what to do, found before any signature is looked at: an unreadable or invalid file, and, for the statement that
  * applies to the image, a trust store that is missing, empty or holds something other than certificates.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { jsonSyntaxProblem } from '../jsonText.js';
 import {
   NotationError,
@@ -91,7 +91,7 @@ async function loadTrustPolicy(file: string): Promise<TrustPolicyDocument> {
 }
 
 async function openStoreFolder(dir: string): Promise<TrustStore> {
-  const info = await lstat(dir).catch((err: unknown) => {
+  const info = await stat(dir).catch((err: unknown) => {
     throw new UsageError(`trust store ${dir} does not exist or cannot be read; give the folder that holds x509/`, { cause: err });
   });
   if (!info.isDirectory()) throw new UsageError(`trust store ${dir} is not a folder; give the folder that holds x509/{ca,signingAuthority,tsa}/`);
