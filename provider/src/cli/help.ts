@@ -45,6 +45,7 @@ commands:
   resolve REF                              print the digest reference (host/repo@sha256:...) of a tag
   sign REF --key KEY.pem --cert CHAIN.pem  sign an image's digest and push the signature
   serve [--config PATH] ...                serve the Gatekeeper external data provider over HTTPS
+  signer serve|backfill|status ...         sign every tag pushed into a SigningRule's namespace
   policy test PATH...                      run gator Suite files (with external data) offline
 
 ${EXIT_CODES_HELP}`);

@@ -5,7 +5,7 @@
  * what to do, found before any signature is looked at: an unreadable or invalid file, and, for the statement that
  * applies to the image, a trust store that is missing, empty or holds something other than certificates.
  */
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { jsonSyntaxProblem } from '../jsonText.js';
 import {
   NotationError,
@@ -58,7 +58,7 @@ export function checkTrustArgs(args: TrustArgs): void {
 
 async function readBounded(file: string, what: string): Promise<Buffer> {
   try {
-    const info = await lstat(file);
+    const info = await stat(file);
     if (!info.isFile()) throw new UsageError(`${what} ${file} is not a file`);
     if (info.size > MAX_TRUST_FILE_BYTES) throw new UsageError(`${what} ${file} is ${info.size} bytes, more than the ${MAX_TRUST_FILE_BYTES} allowed`);
     return await readFile(file);
