@@ -11,11 +11,13 @@ COPY tsconfig.json ./
 COPY provider ./provider
 RUN npm run build
 
-# ---- deps: production dependencies only
+# ---- deps: production dependencies only; pkcs11js (the PKCS#11 key door) is a native addon built here, so the
+# compilers stay in this stage (the runtime is the same Debian 12, so the addon links against the same glibc)
 FROM node:20-bookworm-slim AS deps
 WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts && npm rebuild pkcs11js && npm cache clean --force
 
 # ---- runtime: no shell, no package manager
 FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime

@@ -89,7 +89,13 @@ export async function openSigner(source: KeySource): Promise<EnvelopeSigner> {
   }
   if (source.kind === 'pkcs11') {
     // loaded on use: the native binding is not needed (nor loaded) for key files and plugins
-    const { openPkcs11Signer } = await import('./pkcs11/signer.js');
+    const { openPkcs11Signer } = await import('./pkcs11/signer.js').catch((cause: unknown) => {
+      throw new KeyError(
+        'PKCS11_MODULE_INVALID',
+        'the PKCS#11 binding (the pkcs11js native addon) is not built, so PKCS#11 keys cannot be used here: run npm rebuild pkcs11js (needs g++, make and python3)',
+        { cause },
+      );
+    });
     const signer = openPkcs11Signer(source.uri, source);
     return keySignerEnvelopes(signer, 'CERTIFICATE_KEY_MISMATCH', () => signer.close());
   }
