@@ -79,8 +79,8 @@ export class OpensslCa {
     await openssl(['ca', '-batch', '-config', join(this.dir, 'ca.cnf'), '-in', csr, '-out', out, '-extensions', extensions, '-startdate', START, '-days', String(days), '-notext']);
   }
 
-  /** A new certificate issued by this CA: a code signing leaf, an intermediate CA, or an OCSP responder. */
-  async issue(name: string, subject: string, kind: 'leaf' | 'ca' | 'ocsp', endpoints: Endpoints = { ocsp: true, crl: true }): Promise<IssuedCert> {
+  /** A new certificate issued by this CA: a code signing leaf, an intermediate CA, a TSA, or an OCSP responder. */
+  async issue(name: string, subject: string, kind: 'leaf' | 'ca' | 'tsa' | 'ocsp', endpoints: Endpoints = { ocsp: true, crl: true }): Promise<IssuedCert> {
     const keyPath = join(this.dir, `${name}.key`);
     const csr = join(this.dir, `${name}.csr`);
     const pemPath = join(this.dir, `${name}.pem`);
@@ -138,8 +138,9 @@ function caConfig(dir: string, endpoints: string): string {
   const leaf = 'basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = codeSigning\nsubjectKeyIdentifier = hash\n';
   const ca = 'basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n';
   const sections: string[] = [];
-  for (const kind of ['leaf', 'ca'] as const) {
-    const body = kind === 'leaf' ? leaf : ca;
+  const tsa = 'basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = critical,timeStamping\n';
+  for (const kind of ['leaf', 'ca', 'tsa'] as const) {
+    const body = kind === 'leaf' ? leaf : kind === 'ca' ? ca : tsa;
     sections.push(`[ ${kind}_ext ]\n${body}`);
     sections.push(`[ ${kind}_ext_ocsp ]\n${body}${aia}`);
     sections.push(`[ ${kind}_ext_crl ]\n${body}${cdp}`);

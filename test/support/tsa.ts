@@ -179,7 +179,8 @@ export async function createTestTsa(options: {
   return { root, intermediate, leaf, timestamp: (signature, o) => mintToken(signature, o, { root, intermediate, leaf, pss }) };
 }
 
-function mintToken(
+/** Builds a token with any TSA certificates (revocation tests bring their own, with OCSP and CRL endpoints). */
+export function mintToken(
   signature: Uint8Array,
   o: TimestampOptions,
   pki: { root: IssuedCertificate; intermediate: IssuedCertificate; leaf: IssuedCertificate; pss: boolean },

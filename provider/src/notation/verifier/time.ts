@@ -30,6 +30,8 @@ export async function verifyAuthenticTimestamp(
   statement: TrustPolicyStatement,
   trustStore: TrustStore,
   now: Date,
+  /** Further checks of the verified timestamping chain (its revocation), when the caller has any. */
+  checkTsaChain?: (tsaChain: readonly Certificate[]) => Promise<void>,
 ): Promise<string | undefined> {
   if (signerInfo.signingScheme === 'notary.x509.signingAuthority') {
     const at = signerInfo.authenticSigningTime;
@@ -73,5 +75,6 @@ export async function verifyAuthenticTimestamp(
       );
     }
   }
+  await checkTsaChain?.(ts.tsaChain);
   return `timestamped at ${iso(ts.genTime)} by ${ts.tsaChain[0]?.subject ?? 'a trusted TSA'}`;
 }

@@ -2,10 +2,11 @@ import { NotationError } from '../errors.js';
 import { validationActions, type TrustPolicyStatement, type ValidationAction } from '../trustpolicy/index.js';
 import type { TrustStore } from '../truststore/index.js';
 import type { Descriptor } from '../types.js';
+import type { Certificate } from '../x509/index.js';
 import { verifyAuthenticity, verifyTrustedIdentity } from './authenticity.js';
 import { verifyIntegrity, verifyPayloadBinding, type IntegrityEvidence } from './integrity.js';
 import type { ValidationName, ValidationResult, VerificationOutcome } from './outcome.js';
-import { verifyRevocation, type RevocationInput } from './revocation.js';
+import { verifyRevocation, verifyTimestampRevocation, type RevocationInput } from './revocation.js';
 import { verifyAuthenticTimestamp, verifyExpiry } from './time.js';
 
 export interface VerifySignatureInput {
@@ -56,6 +57,14 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
   const leaf = certificateChain[0] as (typeof certificateChain)[number];
   const found = { ...base, content, payload, certificateChain };
   let revocationValidUntil: Date | undefined;
+  const earliest = (d: Date | undefined): void => {
+    if (d && (!revocationValidUntil || d < revocationValidUntil)) revocationValidUntil = d;
+  };
+  const { revocation } = input;
+  const tsaRevocation =
+    revocation && actions.revocation !== 'skip'
+      ? async (tsaChain: readonly Certificate[]): Promise<void> => earliest((await verifyTimestampRevocation(tsaChain, revocation)).validUntil)
+      : undefined;
 
   /** Runs a step under its action; returns the enforced error that must stop processing, if any. */
   async function step(
@@ -87,11 +96,11 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
     })) ??
     (await step('expiry', actions.expiry, () => verifyExpiry(signerInfo, now))) ??
     (await step('authenticTimestamp', actions.authenticTimestamp, () =>
-      verifyAuthenticTimestamp(signerInfo, certificateChain, statement, input.trustStore, now),
+      verifyAuthenticTimestamp(signerInfo, certificateChain, statement, input.trustStore, now, tsaRevocation),
     )) ??
     (await step('revocation', actions.revocation, async () => {
       const evidence = await verifyRevocation(certificateChain, signerInfo, input.revocation);
-      revocationValidUntil = evidence.validUntil;
+      earliest(evidence.validUntil);
       return evidence.note;
     }));
   const withRevocation = revocationValidUntil ? { ...found, revocationValidUntil } : found;
