@@ -1,0 +1,192 @@
+/**
+ * `signgate signer serve | backfill | status`: the sign-on-push service (see ../signing/README.md). serve listens
+ * for registry notifications over HTTPS (or plain HTTP on a loopback address with --insecure-listen, for a registry
+ * on the same host), resyncs at start and every --resync-interval; backfill signs a rule's baseline too; status lists
+ * each tag's signing state from the registry.
+ */
+import http from 'node:http';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { ConfigError } from '../config/index.js';
+import { fileTokenCheck } from '../events/index.js';
+import { KeyError } from '../keys/index.js';
+import { parseRepositoryName } from '../oci/index.js';
+import { createSignerApp, parseAddress, SignerMetrics, startServer } from '../server/index.js';
+import type { BackfillSummary, SigningLogEvent, TagStatus } from '../signing/index.js';
+import { exitCodeFor } from './failure.js';
+import { UsageError, type CommandIO } from './io.js';
+import { parseDuration } from './registryArgs.js';
+import { SIGNER_HELP } from './signerHelp.js';
+import { defaultStateDir, setUpSigner } from './signerSetup.js';
+
+const OPTIONS = {
+  config: { type: 'string', multiple: true },
+  'token-file': { type: 'string' },
+  'state-dir': { type: 'string' },
+  listen: { type: 'string' },
+  'insecure-listen': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'resync-interval': { type: 'string' },
+  concurrency: { type: 'string' },
+  'log-level': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>> {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function loopbackAddress(address: string): { host: string; port: number } {
+  const { host, port } = parseAddress(address, '--insecure-listen');
+  const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+  if (!loopback) throw new UsageError(`--insecure-listen ${address} is not a loopback address; plain HTTP is accepted only on 127.0.0.0/8, [::1] or localhost: use --listen with TLS`);
+  return { host, port };
+}
+
+function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} must be a whole number from 1 to 64, not "${text}"`);
+  return n;
+}
+
+function common(values: Values, env: NodeJS.ProcessEnv): { configPaths: string[]; stateDir: string } {
+  if (!values.config || values.config.length === 0) throw new UsageError('--config PATH is required: the files or folders with the SigningRules');
+  return { configPaths: values.config, stateDir: values['state-dir'] ?? defaultStateDir(env) };
+}
+
+function logTo(logger: Logger): (event: SigningLogEvent) => void {
+  return ({ level, msg, ...rest }) => logger[level](rest, msg);
+}
+
+async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
+  const { configPaths, stateDir } = common(values, env);
+  if (!values['token-file']) throw new UsageError('--token-file FILE is required: the bearer token registries send with their notifications');
+  const resyncMs = values['resync-interval'] === undefined ? 600_000 : parseDuration(values['resync-interval']);
+  if (resyncMs === undefined || resyncMs < 1000) throw new UsageError(`--resync-interval "${values['resync-interval'] ?? ''}" is not a duration of at least 1s, such as 10m`);
+  const insecure = values['insecure-listen'] === undefined ? undefined : loopbackAddress(values['insecure-listen']);
+  if (insecure !== undefined && values.listen !== undefined) throw new UsageError('--listen and --insecure-listen name two listeners; give one');
+  const logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'signgate-signer' } }, pino.destination({ dest: 1, sync: false }));
+  const metrics = new SignerMetrics();
+  const clock = (): Date => new Date();
+  const setup = await setUpSigner({ configPaths, stateDir, env, clock, log: logTo(logger), metrics, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
+  const app = createSignerApp({ service: setup.service, tokens: fileTokenCheck(values['token-file']), logger, metrics });
+  let url: string;
+  let close: () => Promise<unknown>;
+  if (insecure !== undefined) {
+    const server = http.createServer(app.callback());
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(insecure.port, insecure.host, resolve));
+    const { port } = server.address() as { port: number };
+    url = `http://${insecure.host.includes(':') ? `[${insecure.host}]` : insecure.host}:${port}`;
+    close = () => new Promise((resolve) => server.close(resolve).closeAllConnections());
+  } else {
+    const running = await startServer({
+      handler: app.callback(),
+      address: values.listen ?? '0.0.0.0:6443',
+      ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] } } : {}),
+      logger,
+      clock,
+    });
+    url = running.url;
+    close = () => running.close();
+  }
+  logger.info({ url, rules: setup.rules.map((r) => r.name) }, 'signer listening');
+  io.stderr.write(`signgate signer: listening on ${url}, ${setup.rules.length} SigningRule(s)\n`);
+  const resync = (): void => void setup.service.resync();
+  resync();
+  const timer = setInterval(resync, resyncMs);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'signer stopping');
+  clearInterval(timer);
+  await close();
+  await setup.close();
+  return 0;
+}
+
+function summaryText(s: BackfillSummary, dryRun: boolean): string {
+  const lines = [
+    `backfill ${s.rule}: ${s.total} tags; ${dryRun ? `${s.wouldSign} would be signed` : `${s.signed} signed`}, ${s.covered} already signed, ${s.skipped} skipped, ${s.failed.length} failed`,
+    ...s.failed.map((f) => `  failed ${f.image}: ${f.reason}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+async function backfill(values: Values, positionals: readonly string[], io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
+  const [name] = positionals;
+  if (name === undefined || positionals.length !== 1) throw new UsageError('expected exactly one SigningRule name, e.g. signgate signer backfill team-a --config rules/');
+  const { configPaths, stateDir } = common(values, env);
+  const dryRun = values['dry-run'] === true;
+  const setup = await setUpSigner({ configPaths, stateDir, env, clock: () => new Date(), log: () => undefined, only: (r) => r.name === name, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
+  try {
+    const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+    const summary = await setup.service.backfill(name, {
+      dryRun,
+      onProgress: (done, total) => {
+        if (tty) io.stderr.write(`\r${name}: [${'#'.repeat(Math.round((done / total) * 30)).padEnd(30)}] ${done}/${total}${done === total ? '\n' : ''}`);
+      },
+    });
+    io.stdout.write(summaryText(summary, dryRun));
+    return summary.failed.length > 0 ? 1 : 0;
+  } finally {
+    await setup.close();
+  }
+}
+
+function statusTable(rows: readonly TagStatus[]): string {
+  const cells = rows.map((r) => [`${r.repository}:${r.tag}`, r.digest ?? '-', r.state, r.state === 'signed' ? `${r.rule} ${r.thumbprint ?? ''}`.trim() : (r.reason ?? '')]);
+  const head = ['TAG', 'DIGEST', 'STATE', 'DETAIL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  return [head, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+async function status(values: Values, positionals: readonly string[], io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
+  const [scope] = positionals;
+  if (scope === undefined || positionals.length !== 1) throw new UsageError('expected exactly one REGISTRY/NAMESPACE[/REPO], e.g. signgate signer status registry.example.com/team-a --config rules/');
+  if (values.output !== undefined && values.output !== 'json') throw new UsageError(`--output must be json, not "${values.output}"`);
+  const { registry, repository } = parseRepositoryName(scope);
+  const { configPaths, stateDir } = common(values, env);
+  const setup = await setUpSigner({ configPaths, stateDir, env, clock: () => new Date(), log: () => undefined, only: () => true, concurrency: 4, keyTimeoutMs: 30_000 });
+  try {
+    const rows = await setup.service.status(registry, repository);
+    io.stdout.write(values.output === 'json' ? `${JSON.stringify({ scope: `${registry}/${repository}`, tags: rows }, null, 2)}\n` : statusTable(rows));
+    return 0;
+  } finally {
+    await setup.close();
+  }
+}
+
+/** `signgate signer SUB ...`. */
+export async function signerCommand(argv: readonly string[], io: CommandIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    const { values, positionals } = parse(rest);
+    if (values.help === true || sub === undefined || sub === '--help' || sub === '-h') {
+      (sub === undefined ? io.stderr : io.stdout).write(SIGNER_HELP);
+      return sub === undefined ? 2 : 0;
+    }
+    if (sub === 'serve') {
+      if (positionals.length > 0) throw new UsageError(`signer serve takes no arguments, got "${positionals[0] ?? ''}"`);
+      return await serve(values, io, env);
+    }
+    if (sub === 'backfill') return await backfill(values, positionals, io, env);
+    if (sub === 'status') return await status(values, positionals, io, env);
+    throw new UsageError(`unknown sub-command "${sub}"; one of serve, backfill, status`);
+  } catch (err) {
+    io.stderr.write(`signgate signer${sub === undefined ? '' : ` ${sub}`}: ${(err as Error).message}\n`);
+    if (err instanceof ConfigError || err instanceof UsageError) return 2;
+    return err instanceof KeyError ? (err.isConfiguration ? 2 : 3) : exitCodeFor(err);
+  }
+}

@@ -1,0 +1,31 @@
+// `signgate signer --help`, importable without loading the signer (main.ts answers --help from here).
+import { wrapHelp } from './help.js';
+
+export const SIGNER_HELP = wrapHelp(`usage: signgate signer serve --config PATH... --token-file FILE [--state-dir DIR]
+           [--listen ADDR --tls-cert F --tls-key F | --insecure-listen 127.0.0.1:PORT]
+           [--resync-interval D] [--concurrency N] [--log-level LEVEL]
+       signgate signer backfill RULE --config PATH... [--state-dir DIR] [--dry-run]
+       signgate signer status REGISTRY/NAMESPACE[/REPO] --config PATH... [--output json]
+
+Signs, with the key of a SigningRule, every tag pushed into the registry namespace the rule covers.
+serve receives push notifications at POST /v1/registry-events (docker-registry's notifications
+endpoint or a Harbor webhook, with "Authorization: Bearer <the token of --token-file>"), re-reads
+each pushed tag from the registry and signs it unless a signature of the rule already covers it. It
+lists the rules' repositories and tags at start and every --resync-interval (default 10m), so a lost
+notification is signed late, never not at all. Tags present when a rule is first seen are its
+baseline: signed only by backfill.
+
+  --config PATH          SigningRule files or folders (repeatable)
+  --token-file FILE      the bearer token registries send (re-read when it changes)
+  --state-dir DIR        where baselines are kept (default $XDG_STATE_HOME/signgate or
+                         ~/.local/state/signgate)
+  --listen ADDR          HTTPS address (default 0.0.0.0:6443); --tls-cert/--tls-key, else a
+                         generated development certificate
+  --insecure-listen ADDR plain HTTP on a loopback address only (a registry on the same host)
+  --resync-interval D    e.g. 10m (default), 30s
+  --concurrency N        tags signed at once (default 4)
+  --dry-run              backfill: list what would be signed, sign nothing
+  --output json          status: JSON instead of a table
+
+exit codes: 0 done, 1 backfill left tags unsigned, 2 usage or configuration error, 3 registry error
+`);

@@ -1,0 +1,149 @@
+/**
+ * The koa app of `signgate signer serve`: POST /v1/registry-events (registry push notifications, bearer token,
+ * bounded body), GET /v1/status?scope=REGISTRY/NAMESPACE[/REPO] (per-tag signing status, same token), /healthz,
+ * /readyz and /metrics. A notification is acknowledged as soon as its pushes are queued (202); signing happens after.
+ * Every refusal is a 4xx whose JSON body says what was wrong and what to do, and changes nothing.
+ */
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
+import { EventError, EVENT_LIMITS, parseNotification, type EventErrorCode, type TokenCheck } from '../events/index.js';
+import { OciError, parseRepositoryName } from '../oci/index.js';
+import { SigningError, type SigningMetrics, type SigningService } from '../signing/index.js';
+import { ServerError } from './errors.js';
+import { readBody } from './request.js';
+
+const EVENT_STATUS: Readonly<Record<EventErrorCode, number>> = {
+  EVENT_UNAUTHENTICATED: 401,
+  TOKEN_FILE_INVALID: 503,
+  EVENT_TOO_LARGE: 413,
+  EVENT_MEDIA_TYPE: 415,
+  EVENT_MALFORMED: 400,
+  EVENT_UNRELATED: 422,
+};
+
+/** The signer's Prometheus metrics (one registry per app). */
+export class SignerMetrics implements SigningMetrics {
+  readonly registry = new MetricsRegistry();
+  private readonly signings = new Counter({ name: 'signgate_signer_signings_total', help: 'Tags handled, by rule and outcome (signed, covered, skipped, would-sign, failed)', labelNames: ['rule', 'outcome'], registers: [this.registry] });
+  private readonly pushToSigned = new Histogram({
+    name: 'signgate_signer_push_to_signed_seconds',
+    help: 'Seconds from a push notification to the pushed signature',
+    labelNames: ['rule'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly depth = new Gauge({ name: 'signgate_signer_queue_depth', help: 'Tags queued or being signed', registers: [this.registry] });
+  private readonly found = new Counter({ name: 'signgate_signer_resync_findings_total', help: 'Tags signed by a resync that no event had covered', labelNames: ['rule'], registers: [this.registry] });
+  readonly notifications = new Counter({ name: 'signgate_signer_notifications_total', help: 'Notifications received, by result', labelNames: ['result'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  outcome(rule: string, state: string): void {
+    this.signings.inc({ rule, outcome: state });
+  }
+  latency(rule: string, seconds: number): void {
+    this.pushToSigned.observe({ rule }, seconds);
+  }
+  queueDepth(depth: number): void {
+    this.depth.set(depth);
+  }
+  resyncFound(rule: string, count: number): void {
+    this.found.inc({ rule }, count);
+  }
+}
+
+export interface SignerAppOptions {
+  readonly service: SigningService;
+  readonly tokens: TokenCheck;
+  readonly logger: Logger;
+  readonly metrics: SignerMetrics;
+  /** Why the service is not ready (listener), or undefined. */
+  readonly notReady?: () => string | undefined;
+}
+
+function refuse(ctx: Koa.Context, status: number, code: string, message: string): void {
+  ctx.status = status;
+  ctx.body = { error: { code, message } };
+}
+
+export function createSignerApp(options: SignerAppOptions): Koa {
+  const { service, tokens, logger, metrics } = options;
+  const app = new Koa();
+  app.silent = true;
+  const router = new Router();
+
+  router.post('/v1/registry-events', async (ctx) => {
+    try {
+      await tokens.check(ctx.get('authorization') || undefined);
+      let body: Buffer;
+      try {
+        body = await readBody(ctx.req, EVENT_LIMITS.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof ServerError && err.code === 'BODY_TOO_LARGE') {
+          throw new EventError('EVENT_TOO_LARGE', `the notification is larger than ${EVENT_LIMITS.maxBodyBytes} bytes; lower the registry endpoint's threshold (events per notification)`);
+        }
+        throw err;
+      }
+      const parsed = parseNotification(ctx.get('content-type') || undefined, body.toString('utf8'));
+      const { queued, ignored } = service.handle(parsed.pushes);
+      metrics.notifications.inc({ result: 'accepted' });
+      logger.debug({ source: parsed.source, pushes: parsed.pushes.length, queued }, 'registry notification');
+      ctx.status = 202;
+      ctx.body = { queued, ignored: ignored + parsed.ignored };
+    } catch (err) {
+      if (!(err instanceof EventError)) throw err;
+      metrics.notifications.inc({ result: err.code });
+      logger.warn({ code: err.code, from: ctx.ip }, err.message);
+      if (err.code === 'EVENT_TOO_LARGE') ctx.set('connection', 'close');
+      refuse(ctx, EVENT_STATUS[err.code], err.code, err.message);
+    }
+  });
+
+  router.get('/v1/status', async (ctx) => {
+    try {
+      await tokens.check(ctx.get('authorization') || undefined);
+    } catch (err) {
+      if (!(err instanceof EventError)) throw err;
+      refuse(ctx, EVENT_STATUS[err.code], err.code, err.message);
+      return;
+    }
+    const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope : '';
+    try {
+      const { registry, repository } = parseRepositoryName(scope);
+      ctx.body = { scope: `${registry}/${repository}`, rules: service.ruleStatuses(), tags: await service.status(registry, repository, AbortSignal.timeout(60_000)) };
+    } catch (err) {
+      if (err instanceof OciError) refuse(ctx, 400, err.code, `scope: ${err.message}`);
+      else if (err instanceof SigningError) refuse(ctx, 404, err.code, err.message);
+      else throw err;
+    }
+  });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = 'ok\n';
+  });
+  router.get('/readyz', (ctx) => {
+    const reason = options.notReady?.();
+    ctx.status = reason === undefined ? 200 : 503;
+    ctx.body = reason === undefined ? 'ready\n' : `not ready: ${reason}\n`;
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      logger.error({ err }, 'signer request failed');
+      refuse(ctx, 500, 'INTERNAL', 'the signer failed to answer; see its log');
+    }
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

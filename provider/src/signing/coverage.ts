@@ -1,0 +1,86 @@
+/**
+ * Does a signature by this rule's certificate already cover a manifest (and, for Default, its tag)? Signature
+ * manifests whose chain thumbprint annotation names the rule's leaf are candidates; each candidate's envelope is then
+ * verified by notation's own verifier against a trust store holding only the rule's chain root, and counts when the
+ * signing certificate is the rule's leaf and, for Default, the signed payload's org.opencontainers.image.ref.name is
+ * the tag. An annotation alone never counts: a forged one would only stop signing, so it is verified, not trusted.
+ */
+import { createHash } from 'node:crypto';
+import { createMemoryTrustStore, parseTrustPolicyDocument, readTrustedCertificates, verifySignature, type TrustPolicyStatement, type TrustStore } from '../notation/index.js';
+import { ANNOTATION_REF_NAME, formatRepository, type Descriptor, type Repository } from '../oci/index.js';
+
+export const ANNOTATION_THUMBPRINTS = 'io.cncf.notary.x509chain.thumbprint#S256';
+const MAX_ENVELOPE_BYTES = 1024 * 1024;
+const MAX_CANDIDATES = 16;
+
+/** The certificate a rule signs with, as coverage checks it. */
+export interface SignerIdentity {
+  /** SHA-256 hex of each certificate, leaf first (the signature manifest's thumbprint annotation). */
+  readonly thumbprints: readonly string[];
+  readonly statement: TrustPolicyStatement;
+  readonly trustStore: TrustStore;
+}
+
+export function thumbprintsOf(chain: readonly Uint8Array[]): string[] {
+  return chain.map((der) => createHash('sha256').update(der).digest('hex'));
+}
+
+/** The identity of `chain` (DER, leaf first): a strict trust policy that trusts only its root. */
+export function signerIdentity(rule: string, chain: readonly Uint8Array[]): SignerIdentity {
+  const root = chain[chain.length - 1] as Uint8Array;
+  const store = `rule-${rule}`.slice(0, 60);
+  const doc = parseTrustPolicyDocument({
+    version: '1.0',
+    trustPolicies: [{ name: store, registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: [`ca:${store}`], trustedIdentities: ['*'] }],
+  });
+  return {
+    thumbprints: thumbprintsOf(chain),
+    statement: doc.trustPolicies[0] as TrustPolicyStatement,
+    trustStore: createMemoryTrustStore([{ type: 'ca', name: store, certificates: readTrustedCertificates(root, `the root of SigningRule ${rule}'s chain`) }]),
+  };
+}
+
+function namesLeaf(annotations: Readonly<Record<string, string>> | undefined, leaf: string): boolean {
+  const raw = annotations?.[ANNOTATION_THUMBPRINTS];
+  if (raw === undefined || raw.length > 4096) return false;
+  try {
+    const list: unknown = JSON.parse(raw);
+    return Array.isArray(list) && list[0] === leaf;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when a signature verified against `identity` covers `subject` (and `tag`, when given). Registry errors
+ * propagate (the caller retries); an envelope that does not verify simply does not count.
+ */
+export async function isCovered(
+  repo: Repository,
+  subject: Descriptor,
+  tag: string | undefined,
+  identity: SignerIdentity,
+  clock: () => Date,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const leaf = identity.thumbprints[0];
+  if (leaf === undefined) return false;
+  const candidates = (await repo.signatureManifests(subject, signal === undefined ? {} : { signal })).filter((s) => namesLeaf(s.descriptor.annotations, leaf)).slice(0, MAX_CANDIDATES);
+  for (const candidate of candidates) {
+    const blob = candidate.blobs[0];
+    if (blob === undefined || candidate.blobs.length !== 1) continue;
+    const bytes = await repo.fetchBlob(blob, MAX_ENVELOPE_BYTES, signal === undefined ? {} : { signal });
+    const outcome = await verifySignature({
+      envelope: { mediaType: blob.mediaType, bytes },
+      subject,
+      artifactReference: `${formatRepository(repo)}@${subject.digest}`,
+      statement: identity.statement,
+      trustStore: identity.trustStore,
+      clock,
+    });
+    if (outcome.error !== undefined || outcome.certificateChain?.[0] === undefined) continue;
+    if (thumbprintsOf([outcome.certificateChain[0].raw])[0] !== leaf) continue;
+    if (tag === undefined || outcome.payload?.targetArtifact.annotations?.[ANNOTATION_REF_NAME] === tag) return true;
+  }
+  return false;
+}
