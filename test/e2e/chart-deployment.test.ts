@@ -5,12 +5,14 @@
  * the server must become ready. A chart/CLI mismatch (such as the bare `--kubernetes` that once crash-looped every
  * replica) fails here.
  *
+ * The process runs what the image runs: the CLI with the command words of the Dockerfile's ENTRYPOINT, then the args.
  * What stands in for the pod, and nothing else: each volumeMount's mountPath is a temp folder (the same mapping
  * applies to the file paths in the rendered resources, which the pod reads), each containerPort is port 0 (the
  * process reports the ports it bound), and KUBECONFIG points at the test server instead of the in-cluster
  * ServiceAccount. The test checks that reversing that mapping gives the rendered args and env back unchanged.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ const NAMESPACE = 'signgate-system';
 const TOKEN = 'chart-test-token';
 
 interface Container {
+  command?: string[];
   args: string[];
   env: { name: string; value: string }[];
   ports: { name: string; containerPort: number }[];
@@ -141,11 +144,19 @@ describe("e2e: the chart's Deployment args and env start signgate serve (Kuberne
       }),
     );
 
+    // the image's ENTRYPOINT runs the CLI's main.js with its command words; the Deployment's args follow them
+    const entry = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(CHART, '..', '..', 'Dockerfile'), 'utf8'))?.[1];
+    const entrypoint = JSON.parse(entry ?? '[]') as string[];
+    const main = entrypoint.findIndex((w) => w.endsWith('/dist/provider/src/cli/main.js'));
+    assert.ok(main > 0, `the Dockerfile's ENTRYPOINT runs the CLI: ${entry}`);
+    assert.equal(container.command, undefined, 'the Deployment keeps the image ENTRYPOINT');
+    const commandWords = entrypoint.slice(main + 1);
+    assert.deepEqual(commandWords, ['serve']);
     const args = container.args.map((a) => pod.map(a));
     const env = Object.fromEntries(container.env.map((e) => [e.name, pod.map(e.value)]));
     assert.deepEqual(args.map((a) => pod.unmap(a)), container.args, 'only mount paths and ports differ from the rendered args');
     assert.deepEqual(Object.entries(env).map(([k, v]) => ({ name: k, value: pod.unmap(v) })), container.env, 'the rendered env, unchanged');
-    serve = startServeProcess(args, { ...env, KUBECONFIG: kubeconfig });
+    serve = startServeProcess(args, { ...env, KUBECONFIG: kubeconfig }, commandWords);
 
     const listening = await serve.waitForStderr(/listening on (https:\/\/\S+) \(metrics (http:\/\/\S+)\)/, 'the listening line');
     const [, url = '', metricsUrl = ''] = listening;

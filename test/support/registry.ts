@@ -31,6 +31,11 @@ export interface RegistryStartOptions {
    * `redirect` storage middleware; the redirect's path is the blob's storage path, a file under `<dir>/data`.
    */
   readonly redirectBlobsTo?: string;
+  /**
+   * A `notifications` endpoint: distribution POSTs its event envelopes to `url` with these headers (e.g.
+   * Authorization) and retries each until a 2xx/3xx answer; blob events are left out (`ignoredmediatypes`).
+   */
+  readonly notifications?: { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
 }
 
 export interface RunningRegistry {
@@ -125,6 +130,20 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
   }
   if (options.redirectBlobsTo !== undefined) {
     lines.push('middleware:', '  storage:', '    - name: redirect', '      options:', `        baseurl: ${options.redirectBlobsTo}`);
+  }
+  if (options.notifications !== undefined) {
+    const headers = Object.entries(options.notifications.headers ?? {}).map(([name, value]) => `          ${name}: [${JSON.stringify(value)}]`);
+    lines.push(
+      'notifications:',
+      '  endpoints:',
+      '    - name: test',
+      `      url: ${options.notifications.url}`,
+      ...(headers.length > 0 ? ['      headers:', ...headers] : []),
+      '      timeout: 5s',
+      '      threshold: 10',
+      '      backoff: 200ms',
+      '      ignoredmediatypes: [application/octet-stream]',
+    );
   }
   await writeFile(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
   const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -27,10 +27,11 @@ export interface ServeProcess {
 
 /**
  * Starts `signgate serve ARGS` with exactly `env` (plus PATH, and HOME when not given): nothing of the test runner's
- * environment, so no SIGNGATE_* variable leaks in.
+ * environment, so no SIGNGATE_* variable leaks in. `command` replaces the words before ARGS (default `serve`), e.g.
+ * with what an image's ENTRYPOINT puts after the CLI's main.js.
  */
-export function startServeProcess(args: readonly string[], env: Readonly<Record<string, string>>): ServeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], {
+export function startServeProcess(args: readonly string[], env: Readonly<Record<string, string>>, command: readonly string[] = ['serve']): ServeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...command, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
