@@ -41,7 +41,7 @@ export function jsonSyntaxProblem(text: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const reason = message
     .replace(/\s+(in JSON )?at position \d+.*$/s, '')
-    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '') // V8 quotes the text around the error (maybe a secret)
     .replace(/^Unexpected end of JSON input$/, 'the text ends before the JSON value is complete');
   const { line, column } = lineAndColumn(text, errorOffset(text));
   return `line ${line}, column ${column}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`;

@@ -93,7 +93,8 @@ export async function loadDockerConfig(path: string): Promise<CredentialLookup> 
   try {
     json = JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new OciError('CREDENTIALS_INVALID', `Docker config ${path} is not valid JSON: ${jsonSyntaxProblem(text, cause)}`, { cause });
+    // no cause: the SyntaxError's message quotes the text around the error, which here is a credential
+    throw new OciError('CREDENTIALS_INVALID', `Docker config ${path} is not valid JSON: ${jsonSyntaxProblem(text, cause)}`);
   }
   return parseDockerConfig(json, `Docker config ${path}`);
 }
