@@ -125,7 +125,14 @@ export function tokenCertificateChain(session: Pkcs11Session, key: TokenKey, uri
       `the token holds no certificate with the id of the key ${uri.redacted}; import the certificate with the key's id, or pass --cert CHAIN.pem`,
     );
   }
-  const parsed = certs.map((c) => ({ der: c.der, x509: new X509Certificate(c.der) }));
+  const parsed = certs.flatMap((c) => {
+    try {
+      return [{ der: c.der, x509: new X509Certificate(c.der) }];
+    } catch (cause) {
+      if (c !== leaf) return []; // another object's garbage does not stop this key
+      throw new KeyError('PKCS11_CERTIFICATE_NOT_FOUND', `the certificate object with the id of ${uri.redacted} is not an X.509 certificate; replace it or pass --cert`, { cause });
+    }
+  });
   const chain = [parsed.find((c) => c.der === leaf.der) as (typeof parsed)[number]];
   for (let current = chain[0]; current && chain.length < MAX_OBJECTS; ) {
     if (current.x509.checkIssued(current.x509)) break; // self-signed: the root

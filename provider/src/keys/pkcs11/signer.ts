@@ -127,6 +127,7 @@ export function openPkcs11Signer(uriText: string, options: Pkcs11Options = {}): 
     };
   } catch (err) {
     session.close();
-    throw err;
+    if (err instanceof KeyError) throw err;
+    throw new KeyError('PKCS11_KEY_UNSUPPORTED', `the token could not describe the key of ${uri.redacted} (${ckr(err)}); check the key object's attributes`, { cause: err });
   }
 }
