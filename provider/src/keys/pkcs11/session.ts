@@ -153,9 +153,10 @@ export function openSession(uri: Pkcs11Uri, modulePath: string, pin: string | un
         }
         try {
           lib.C_CloseSession(session);
-        } finally {
-          releaseModule(modulePath, module);
+        } catch {
+          // the token closed it already (removed, reset): nothing is left to close
         }
+        releaseModule(modulePath, module);
       },
     };
   } catch (err) {
