@@ -39,6 +39,7 @@ const HELP_CALLS: readonly (readonly string[])[] = [
   ['resolve', '--help'],
   ['sign', '--help'],
   ['serve', '--help'],
+  ['signer', '--help'],
   ['policy', '--help'],
   ['policy', 'test', '--help'],
   ['help', 'policy', 'test'],
@@ -107,7 +108,7 @@ describe('signgate loads only what a command needs', function () {
   const layer = (name: string) => new RegExp(`/provider/src/${name}/`);
   const HEAVY = [layer('oci'), layer('notation'), layer('verify'), layer('config'), layer('server'), layer('k8s'), layer('rego'), /node_modules/];
 
-  for (const argv of [['--help'], ['verify', '--help'], ['resolve', '--help'], ['serve', '--help'], ['policy', 'test', '--help']]) {
+  for (const argv of [['--help'], ['verify', '--help'], ['resolve', '--help'], ['serve', '--help'], ['signer', '--help'], ['policy', 'test', '--help']]) {
     it(`signgate ${argv.join(' ')} imports no layer below cli/ and no package`, async () => {
       const modules = await modulesOf(...argv);
       assert.ok(modules.some((m) => m.endsWith('/provider/src/cli/main.ts')), 'the module log is empty: the check would prove nothing');
