@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import crossFetch from 'cross-fetch';
-import { Registry, type FetchLike } from '../../provider/src/oci/index.js';
+import { Registry, type Descriptor, type FetchLike } from '../../provider/src/oci/index.js';
 import { createApp, startServer, type Deadlines, type RunningServer } from '../../provider/src/server/index.js';
-import { createProviderExecutor, createRegistryPool, type ItemResult, type ProviderExecutor, type Verdict } from '../../provider/src/verify/index.js';
+import { createProviderExecutor, createRegistryPool, type ItemResult, type ProviderExecutor, type RegistryPool, type Verdict } from '../../provider/src/verify/index.js';
 import type { Config } from '../../provider/src/config/types.js';
 import { FaultProxy } from '../support/faultProxy.js';
 import { freePort, startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -53,7 +53,8 @@ describe('registry fault matrix: provider routes against docker-registry behind 
   let tokenProxy: FaultProxy;
   let server: RunningServer | undefined;
   let world: World;
-  let tokenImage: { digest: string };
+  let tokenImage: Descriptor;
+  let pool: RegistryPool | undefined;
   let downHost: string;
   let config: Config;
   let current: ProviderExecutor | undefined;
@@ -86,7 +87,7 @@ describe('registry fault matrix: provider routes against docker-registry behind 
     assert.equal(otherSignatures.length, 1);
     const tokenRepo = client.repository(`${tokenRegistry.host}/${REPOSITORY}`);
     tokenImage = await pushImage(tokenRepo, 'signed');
-    await signImage(tokenRepo, tokenImage as typeof images.signed, pki);
+    await signImage(tokenRepo, tokenImage, pki);
     client.close();
     world = { images, otherSignatures, otherOrigin: other.origin, repository: REPOSITORY };
     config = makeConfig(1, scopeConfig([await verifierConfig(dirs, [pki.root.pem])]));
@@ -120,6 +121,7 @@ describe('registry fault matrix: provider routes against docker-registry behind 
 
   afterEach(() => {
     for (const p of proxies) p.releaseAll();
+    pool?.close();
   });
 
   function record<T extends Outcome>(id: number, route: Route, outcome: T): T {
@@ -185,8 +187,9 @@ describe('registry fault matrix: provider routes against docker-registry behind 
 
   for (const c of FAULT_CASES) {
     it(`${c.name}: verify ${label(c.verify)}, mutate ${label(c.mutate)}`, async function () {
-      const pool = createRegistryPool(() => new Registry({ fetch: crossFetch as unknown as FetchLike, clock: () => AT }));
-      current = createProviderExecutor({ registryFor: (s) => pool.registryFor(s), clock: () => AT, workTimeoutMs: 5000 });
+      const clients = createRegistryPool(() => new Registry({ fetch: crossFetch as unknown as FetchLike, clock: () => AT }));
+      pool = clients;
+      current = createProviderExecutor({ registryFor: (s) => clients.registryFor(s), clock: () => AT, workTimeoutMs: 5000 });
       caseId++;
       outcomes.clear();
       answeredMs.clear();
@@ -222,7 +225,6 @@ describe('registry fault matrix: provider routes against docker-registry behind 
       assert.ok(rssPeak - rssBefore < RSS_GROWTH_ALLOWED, `RSS grew by ${rssPeak - rssBefore} bytes during the case`);
       const health = await httpsCall(server?.url ?? '', { path: '/healthz', ca: server?.devCertificate?.caPem ?? '' });
       assert.equal(health.status, 200, 'the server stays up');
-      pool.close();
     });
   }
 });
