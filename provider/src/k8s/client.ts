@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { jsonSyntaxProblem } from '../jsonText.js';
 import { KubeError } from './errors.js';
 
 /** Bound on a list or object answer. */
@@ -57,8 +58,9 @@ export function parseWatchLine(line: string, what: string): WatchEvent {
   let value: unknown;
   try {
     value = JSON.parse(line);
-  } catch (cause) {
-    throw new KubeError('KUBE_RESPONSE', `${what} sent a watch event that is not JSON`, { cause });
+  } catch (err) {
+    // no cause: V8's message quotes the text around the error, and a watch line may carry a Secret's data
+    throw new KubeError('KUBE_RESPONSE', `${what} sent a watch event that is not JSON (${jsonSyntaxProblem(line, err)})`);
   }
   if (!isRecord(value) || typeof value.type !== 'string' || !isRecord(value.object)) {
     throw new KubeError('KUBE_RESPONSE', `${what} sent a watch event without type and object`);
