@@ -126,12 +126,12 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
         }
       }
     }
-    const { fetch } = options;
-    if (!fetch) throw new Error(OFFLINE);
+    const send = options.fetch;
+    if (!send) throw new Error(OFFLINE);
     return once(`crl\u0000${url}`, async () => {
       let bytes: Uint8Array;
       try {
-        bytes = await fetch({ url, method: 'GET', maxBytes: maxCrlBytes, timeoutMs: crlTimeoutMs, ...(signal ? { signal } : {}) });
+        bytes = await send({ url, method: 'GET', maxBytes: maxCrlBytes, timeoutMs: crlTimeoutMs, ...(signal ? { signal } : {}) });
         events.fetch?.('crl', 'ok');
       } catch (err) {
         events.fetch?.('crl', 'error');
@@ -170,12 +170,12 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
     return once(`ocsp\u0000${key}`, async (): Promise<OcspCached> => {
       const base = { method: 'ocsp' as const, server: url };
       const undetermined = (error: string): OcspCached => ({ result: { ...base, status: 'unknown', error }, decisive: false });
-      const { fetch } = options;
-      if (!fetch) return undetermined(OFFLINE);
+      const send = options.fetch;
+      if (!send) return undetermined(OFFLINE);
       if (!url.toLowerCase().startsWith('http://')) return undetermined('only http:// OCSP responders are supported');
       let body: Uint8Array;
       try {
-        body = await fetch({
+        body = await send({
           url,
           method: 'POST',
           body: createOcspRequest(cert, issuer),

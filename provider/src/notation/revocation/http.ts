@@ -26,7 +26,7 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-export function createRevocationFetch(fetch: FetchLike): RevocationFetch {
+export function createRevocationFetch(fetchLike: FetchLike): RevocationFetch {
   return async (request) => {
     let url: URL;
     try {
@@ -38,7 +38,7 @@ export function createRevocationFetch(fetch: FetchLike): RevocationFetch {
     const timeout = AbortSignal.timeout(request.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
-      const response = await fetch(url.href, {
+      const response = await fetchLike(url.href, {
         method: request.method,
         headers: request.contentType ? { 'content-type': request.contentType } : {},
         ...(request.body ? { body: new Uint8Array(request.body) } : {}),

@@ -99,13 +99,24 @@ function checkOptions(input: RevocationInput, signingTime?: Date): CheckChainOpt
   };
 }
 
-/** Checks the signing chain and returns the note and validity of a good result; throws CERTIFICATE_REVOKED / REVOCATION_STATUS_UNKNOWN. */
+/**
+ * Checks the signing chain and returns the note and validity of a good result; throws CERTIFICATE_REVOKED /
+ * REVOCATION_STATUS_UNKNOWN. `untrusted`: authenticity failed (and was only logged), so the endpoints are not fetched.
+ */
 export async function verifyRevocation(
   chain: readonly Certificate[],
   signerInfo: SignerInfo,
-  input: RevocationInput | undefined,
+  input: RevocationInput | 'untrusted' | undefined,
 ): Promise<RevocationEvidence> {
   if (!input) return { note: NOT_CHECKED_NOTE };
+  if (input === 'untrusted') {
+    throw new NotationError(
+      'REVOCATION_STATUS_UNKNOWN',
+      'revocation status could not be determined: the signing certificate chain is not trusted (authenticity failed), so ' +
+        'signgate does not contact the OCSP responders or CRL distribution points its certificates name; ' +
+        'trust the signer first (add its root to a trust store of the statement)',
+    );
+  }
   const signingTime = signerInfo.signingScheme === 'notary.x509.signingAuthority' ? signerInfo.authenticSigningTime : undefined;
   return finalResult(await input.checker.checkChain(chain, checkOptions(input, signingTime)), 'signing');
 }

@@ -215,6 +215,37 @@ describe('notation verifier: revocation validation with real OCSP and CRL servic
     assert.equal(plain.error?.code, 'CERTIFICATE_REVOKED');
   });
 
+  it('an untrusted chain (audit: authenticity only logged) is not sent to the endpoints it names', async () => {
+    const { mediaType, envelope } = await signEnvelope({
+      format: 'jws',
+      payload: { targetArtifact: SUBJECT },
+      privateKey: (leaves.good as IssuedCert).privateKey,
+      certificateChain: pki.chainFor(leaves.good as IssuedCert),
+      signingScheme: 'notary.x509',
+      signingTime: new Date(Date.now() - 60_000),
+    });
+    const other = readTrustedCertificates(new TextEncoder().encode(pki.impostor.cert.pem), 'other.pem');
+    const before = { ...pki.server.hits };
+    const outcome = await verifySignature({
+      envelope: { mediaType, bytes: envelope },
+      subject: SUBJECT,
+      artifactReference: REF,
+      statement: statement({ level: 'audit' }),
+      trustStore: createMemoryTrustStore([
+        { type: 'ca', name: 'test', certificates: other },
+        { type: 'signingAuthority', name: 'test', certificates: other },
+      ]),
+      clock: () => new Date(),
+      revocation: { checker: createRevocationChecker({ clock: () => new Date(), fetch: createRevocationFetch(fetch) }) },
+    });
+    assert.equal(outcome.error, undefined);
+    assert.equal(outcome.results.find((r) => r.type === 'authenticity')?.error?.code, 'UNTRUSTED_SIGNER');
+    const r = revocationResult(outcome);
+    assert.equal(r?.error?.code, 'REVOCATION_STATUS_UNKNOWN');
+    assert.match(r?.error?.message ?? '', /not trusted \(authenticity failed\)/);
+    assert.deepEqual(pki.server.hits, before, 'no OCSP request and no CRL download');
+  });
+
   it('air-gapped: supplied CRLs decide without any network fetch', async () => {
     const offline = createRevocationChecker({ clock: () => new Date() });
     const crls = [
