@@ -84,7 +84,9 @@ export function createApp(options: AppOptions): Koa<State> {
       request.keys.map((key, i) => () => run(key).finally(() => (answeredMs[i] = performance.now() - started))),
       ms,
       (error): ItemResult<Verdict | string> => {
-        logger.error({ traceID, route, err: error }, 'executor failed');
+        // a bug, not a registry problem: named at error, its stack only at debug (as for every item error)
+        logger.error({ traceID, route, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }, 'executor failed');
+        logger.debug({ traceID, route, err: error }, 'executor failed: stack');
         return { error: `internal error; see the server log (trace id ${traceID})`, code: 'INTERNAL' };
       },
     );

@@ -76,6 +76,9 @@ describe('server/decisionLog: one line per key', function () {
     assert.deepEqual([boom?.level, boom?.outcome, boom?.reason], [40, 'error', 'INTERNAL']);
     assert.match(String(boom?.msg), /internal error; see the server log \(trace id t-\d+\)/);
     for (const l of [pass, fail, down, slow, boom]) assert.equal(JSON.stringify(l).includes('"stack"'), false);
+    const failed = lines.all.filter((l) => l.traceID === trace && l.msg.startsWith('executor failed'));
+    assert.deepEqual(failed.map((l) => [l.level, l.msg, JSON.stringify(l).includes('"stack"')]), [[50, 'executor failed', false], [20, 'executor failed: stack', true]]);
+    assert.equal(failed[0]?.error, 'Error: unexpected');
     assert.equal(typeof pass?.ms, 'number');
     // a line logged inside the request's work carries the trace id without being handed it
     assert.equal(lines.all.filter((l) => l.msg === 'deep inside the work' && l.traceID === trace).length, keys.length);
