@@ -9,8 +9,11 @@
  * prom-client's nodejs_eventloop_lag_*, reset at each scrape, so each line covers that minute), the p50/p99 latency of
  * each load, and the errors: a non-200 answer, an item error, or a verdict other than a pass. `shed` counts warm
  * requests not sent because 256 were already waiting (the load generator, not the provider, fell behind). The summary
- * checks the issue's goals: RSS growth after the first minute < 10%, zero errors, p99 flat.
+ * checks the issue's goals: RSS growth after the first minute < 10%, zero errors, p99 flat. The provider's log goes to
+ * a file in the run's temp folder (its size is printed), never through this process.
  */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -21,7 +24,6 @@ import { signEnvelope } from '../provider/src/notation/index.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../provider/src/oci/index.js';
 import { createPki, type Pki } from '../test/support/pki.js';
 import { freePort, startRegistry } from '../test/support/registry.js';
-import { startServeProcess } from '../test/support/serveProcess.js';
 import { createTlsServerCertificate } from '../test/support/tlsCerts.js';
 import { pushImage } from '../test/unit/verify/fixtures.js';
 
@@ -132,9 +134,39 @@ async function metric(metricsUrl: string, names: readonly string[]): Promise<Rec
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const ms = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '-');
 
+/**
+ * `signgate serve ARGS` through tsx, its JSON log (stdout) going to `logFile` as a container runtime would take it:
+ * a reader in this process would hold every line and compete for the CPU being measured. Resolves once it listens.
+ */
+async function startServe(args: readonly string[], logFile: string): Promise<{ pid: number; stop(): Promise<void> }> {
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'provider', 'src', 'cli', 'main.ts'), 'serve', ...args], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' },
+    stdio: ['ignore', log, 'pipe'],
+  });
+  closeSync(log);
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-8000);
+      if (/listening on/.test(stderr)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`signgate serve exited with ${code} before listening:\n${stderr}`)));
+  });
+  return {
+    pid: child.pid ?? 0,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'signgate-soak-'));
 const registry = await startRegistry();
-let serve: ReturnType<typeof startServeProcess> | undefined;
+let serve: Awaited<ReturnType<typeof startServe>> | undefined;
 try {
   const now = new Date();
   const pki = await createPki({ at: now });
@@ -151,13 +183,13 @@ try {
   }
 
   const [address, metricsAddress] = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
-  serve = startServeProcess(['--config', join(dir, 'config.yaml'), '--address', address, '--metrics-address', metricsAddress, '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')], {});
-  await serve.waitForStderr(/listening on/, 'signgate serve to listen');
+  const logFile = join(dir, 'serve.log');
+  serve = await startServe(['--config', join(dir, 'config.yaml'), '--address', address, '--metrics-address', metricsAddress, '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')], logFile);
   const url = new URL(`https://${address}/ratify/gatekeeper/v1/verify`);
   const metricsUrl = `http://${metricsAddress}`;
   const ca = tls.ca.pem;
   const agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
-  process.stdout.write(`soak: ${minutes} min, warm ${warmRps} req/s x 10 cached keys, cold ${coldRps} new signed images/s; signgate serve pid ${serve.child.pid}, docker-registry ${registry.host}\n`);
+  process.stdout.write(`soak: ${minutes} min, warm ${warmRps} req/s x 10 cached keys, cold ${coldRps} new signed images/s; signgate serve pid ${serve.pid} (log: ${logFile}), docker-registry ${registry.host}\n`);
 
   let warm = new Window();
   let cold = new Window();
@@ -209,11 +241,11 @@ try {
     const [w, c] = [warm, cold];
     warm = new Window();
     cold = new Window();
-    const m = await metric(metricsUrl, ['process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds']);
+    const m = await metric(metricsUrl, ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds']);
     const rss = m['process_resident_memory_bytes'] ?? Number.NaN;
     rows.push({ rss, warmP99: w.pct(0.99), coldP99: c.pct(0.99), errors: w.errors + c.errors });
     process.stdout.write(
-      `minute ${minute}: RSS ${mb(rss)}, event-loop delay p99 ${ms((m['nodejs_eventloop_lag_p99_seconds'] ?? Number.NaN) * 1000)} max ${ms((m['nodejs_eventloop_lag_max_seconds'] ?? Number.NaN) * 1000)}` +
+      `minute ${minute}: RSS ${mb(rss)} (heap used ${mb(m['nodejs_heap_size_used_bytes'] ?? Number.NaN)}, log ${mb(statSync(logFile).size)}), event-loop delay p99 ${ms((m['nodejs_eventloop_lag_p99_seconds'] ?? Number.NaN) * 1000)} max ${ms((m['nodejs_eventloop_lag_max_seconds'] ?? Number.NaN) * 1000)}` +
         ` | warm ${w.latencies.length} req p50 ${ms(w.pct(0.5))} p99 ${ms(w.pct(0.99))} shed ${w.shed}` +
         ` | cold ${c.latencies.length} images p50 ${ms(c.pct(0.5))} p99 ${ms(c.pct(0.99))}` +
         ` | errors ${w.errors + c.errors}${w.firstError ?? c.firstError ? ` (first: ${(w.firstError ?? c.firstError ?? '').slice(0, 160)})` : ''}\n`,
@@ -239,8 +271,7 @@ try {
     );
   }
 } finally {
-  serve?.child.kill('SIGTERM');
-  await serve?.exit(15_000).catch(() => serve?.kill());
+  await serve?.stop();
   await registry.stop();
   await rm(dir, { recursive: true, force: true });
 }
