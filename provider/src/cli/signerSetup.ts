@@ -48,6 +48,8 @@ async function registryOf(rule: SigningRuleConfig, clock: () => Date): Promise<R
     clock,
     plainHttpHosts: rule.plainHttp ? [rule.registry] : [],
     ...(rule.dockerConfigPath === undefined ? {} : { credentials: await loadDockerConfig(rule.dockerConfigPath) }),
+    // events are hints to look again: a tag's answer or a referrer list is never taken from a cache
+    cache: { ttlMs: 0 },
     userAgent: 'signgate-signer/0.1.0',
   });
 }

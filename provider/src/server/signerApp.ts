@@ -98,7 +98,6 @@ export function createSignerApp(options: SignerAppOptions): Koa {
       if (!(err instanceof EventError)) throw err;
       metrics.notifications.inc({ result: err.code });
       logger.warn({ code: err.code, from: ctx.ip }, err.message);
-      if (err.code === 'EVENT_TOO_LARGE') ctx.set('connection', 'close');
       refuse(ctx, EVENT_STATUS[err.code], err.code, err.message);
     }
   });

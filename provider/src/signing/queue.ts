@@ -13,7 +13,7 @@ export interface QueueOptions<T, R> {
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
   readonly run: (item: T) => Promise<R>;
-  readonly isTransient: (error: unknown) => boolean;
+  readonly isTransient: (error: unknown, item: T) => boolean;
   /** After the last attempt: the result or the error. */
   readonly settled: (item: T, outcome: { readonly result: R } | { readonly error: unknown }) => void;
   readonly sleep: (ms: number) => Promise<void>;
@@ -88,7 +88,7 @@ export class WorkQueue<T, R> {
       try {
         return { result: await this.options.run(item) };
       } catch (error) {
-        if (attempt >= retries || !this.options.isTransient(error)) return { error };
+        if (attempt >= retries || !this.options.isTransient(error, item)) return { error };
         await this.options.sleep(Math.min(maxBackoffMs, backoffMs * 2 ** attempt));
       }
     }

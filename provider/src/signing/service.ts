@@ -7,7 +7,7 @@
  */
 import type { SigningRuleConfig } from '../config/index.js';
 import type { PushEvent } from '../events/index.js';
-import { isTransientOciError, type Registry } from '../oci/index.js';
+import { isTransientOciError, OciError, type Registry } from '../oci/index.js';
 import type { Baseline, BaselineStore } from './baseline.js';
 import { SigningError } from './errors.js';
 import { WorkQueue } from './queue.js';
@@ -88,6 +88,14 @@ export interface BackfillSummary {
   readonly failed: readonly { readonly image: string; readonly reason: string }[];
 }
 
+/**
+ * docker-registry sends a tag's push event when the manifest is stored, before the tag is linked to it, so the tag
+ * may not resolve yet: for an event, a missing manifest is retried like a transient error.
+ */
+function isNotYetTagged(error: unknown): boolean {
+  return error instanceof OciError && error.code === 'MANIFEST_NOT_FOUND';
+}
+
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -108,7 +116,7 @@ export class SigningService {
       backoffMs: q.backoffMs ?? 500,
       maxBackoffMs: q.maxBackoffMs ?? 30_000,
       run: (item) => this.run(item),
-      isTransient: isTransientOciError,
+      isTransient: (error, item) => isTransientOciError(error) || (item.reason === 'event' && isNotYetTagged(error)),
       settled: (item, outcome) => this.settled(item, outcome),
       sleep: options.sleep,
     });
