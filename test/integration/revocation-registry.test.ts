@@ -65,6 +65,7 @@ describe('revocation end to end: signgate verify and the provider against docker
 
   before(async function () {
     requireComponent(this, 'docker-registry');
+    requireComponent(this, 'openssl');
     registry = await startRegistry();
     pki = await createRevocationPki();
     dir = await dirs.make('signgate-revocation-e2e-');

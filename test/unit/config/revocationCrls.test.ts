@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfigFromFiles } from '../../../provider/src/config/index.js';
 import { createRevocationPki, type RevocationPki } from '../../support/revocation.js';
+import { requireComponent } from '../../support/requirements.js';
 import { rejectsWith, removeTempDirs, tempDir, testMaterial, writeFiles } from './helpers.js';
 
 function yaml(pem: string, crlFiles: string): string {
@@ -27,7 +28,8 @@ describe('config: Verifier revocation.crlFiles', function () {
   this.timeout(60_000);
   let pki: RevocationPki;
   let crl: Uint8Array;
-  before(async () => {
+  before(async function () {
+    requireComponent(this, 'openssl');
     pki = await createRevocationPki();
     crl = await pki.intermediate.crl();
   });

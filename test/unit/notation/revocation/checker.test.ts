@@ -17,6 +17,7 @@ import {
 import { NotationError } from '../../../../provider/src/notation/errors.js';
 import { parseCertificate, type Certificate } from '../../../../provider/src/notation/x509/index.js';
 import { createRevocationPki, type IssuedCert, type RevocationPki } from '../../../support/revocation.js';
+import { requireComponent } from '../../../support/requirements.js';
 
 const HOUR = 3600_000;
 
@@ -25,7 +26,8 @@ describe('notation/revocation: checker with openssl CRLs and OCSP responders', f
   let pki: RevocationPki;
   const leaves: Record<string, IssuedCert> = {};
 
-  before(async () => {
+  before(async function () {
+    requireComponent(this, 'openssl');
     pki = await createRevocationPki();
     const leaf = (name: string, endpoints?: { ocsp?: boolean; crl?: boolean }): Promise<IssuedCert> =>
       pki.intermediate.issue(name, `/C=US/ST=WA/O=signgate/CN=${name}`, 'leaf', endpoints);

@@ -8,6 +8,7 @@ import { NotationError } from '../../../../provider/src/notation/errors.js';
 import { crlAuthorityProblem, parseCrl, parseCrlFile } from '../../../../provider/src/notation/revocation/crl.js';
 import { parseCertificate, type Certificate } from '../../../../provider/src/notation/x509/index.js';
 import { createRevocationPki, type RevocationPki } from '../../../support/revocation.js';
+import { requireComponent } from '../../../support/requirements.js';
 
 const isInvalid = (err: unknown): boolean => err instanceof NotationError && err.code === 'REVOCATION_LIST_INVALID';
 
@@ -18,7 +19,8 @@ describe('notation/revocation: CRL decoding', function () {
   let issuer: Certificate;
   let revokedSerial: string;
 
-  before(async () => {
+  before(async function () {
+    requireComponent(this, 'openssl');
     pki = await createRevocationPki();
     const leaf = await pki.intermediate.issue('listed', '/C=US/ST=WA/O=signgate/CN=listed', 'leaf');
     await pki.intermediate.revoke(leaf, { compromiseTime: new Date('2026-01-02T03:04:05Z') });

@@ -19,6 +19,7 @@ import {
 } from '../../../../provider/src/notation/index.js';
 import type { IssuedCertificate } from '../../../support/pki.js';
 import { createRevocationPki, type IssuedCert, type RevocationPki } from '../../../support/revocation.js';
+import { requireComponent } from '../../../support/requirements.js';
 import { mintToken } from '../../../support/tsa.js';
 
 const SUBJECT: Descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'ef'.repeat(32)}`, size: 99 };
@@ -32,7 +33,8 @@ describe('notation verifier: revocation of the timestamping chain (openssl OCSP 
   let signer: IssuedCert;
   const tsas: Record<string, IssuedCert> = {};
 
-  before(async () => {
+  before(async function () {
+    requireComponent(this, 'openssl');
     pki = await createRevocationPki();
     signer = await pki.intermediate.issue('signer', '/C=US/ST=WA/O=signgate/CN=signer', 'leaf', {});
     tsas.good = await pki.intermediate.issue('tsagood', '/C=US/O=signgate/CN=good TSA', 'tsa');

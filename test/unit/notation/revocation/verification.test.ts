@@ -21,6 +21,7 @@ import {
   type VerificationOutcome,
 } from '../../../../provider/src/notation/index.js';
 import { createRevocationPki, type IssuedCert, type RevocationPki } from '../../../support/revocation.js';
+import { requireComponent } from '../../../support/requirements.js';
 
 const HOUR = 3600_000;
 const SUBJECT: Descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'cd'.repeat(32)}`, size: 321 };
@@ -53,7 +54,8 @@ describe('notation verifier: revocation validation with real OCSP and CRL servic
   const leaves: Record<string, IssuedCert> = {};
   let revokedIntermediatePki: { leaf: IssuedCert; chain: Uint8Array[] };
 
-  before(async () => {
+  before(async function () {
+    requireComponent(this, 'openssl');
     pki = await createRevocationPki();
     const issue = (name: string, endpoints?: { ocsp?: boolean; crl?: boolean }): Promise<IssuedCert> =>
       pki.intermediate.issue(name, `/C=US/ST=WA/O=signgate/CN=${name}`, 'leaf', endpoints);
