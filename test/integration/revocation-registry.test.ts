@@ -188,6 +188,10 @@ describe('revocation end to end: signgate verify and the provider against docker
       assert.deepEqual(validations.find((v) => v.type === 'revocation')?.action, 'enforce');
       assert.equal(revoked?.value?.isSuccess, false);
       assert.equal(revoked?.value?.verifierReports[0]?.errorReason, 'CERTIFICATE_REVOKED');
+      const metrics = await (await fetch(`${online.server.metricsUrl ?? ''}/metrics`)).text();
+      const count = (line: RegExp): number => Number(line.exec(metrics)?.[1] ?? 0);
+      assert.ok(count(/^signgate_revocation_fetches_total\{method="ocsp",outcome="ok"\} (\d+)$/m) >= 2, metrics);
+      assert.ok(count(/^signgate_revocation_cache_lookups_total\{method="ocsp",result="miss"\} (\d+)$/m) >= 2);
     });
 
     it('air-gapped: CRL files decide with no network, and a changed CRL file flips a cached pass to a fail at once', async () => {
