@@ -2,13 +2,16 @@
  * The fuzzing harness (issue "Under hostility"): property-based fuzzing with fast-check. Each target feeds generated
  * and mutated input to one parser or verifier and holds it to three rules:
  *   - crash: any exception other than the module's own typed error fails the target;
- *   - hang: one case taking more than HANG_MS fails the target (the module's own bounds must stop it first);
+ *   - hang: one case using more than HANG_MS of CPU fails the target (the module's own bounds must stop it first);
+ *     CPU time, not wall time, so a loaded machine's scheduling stalls are not findings; a case still waiting after
+ *     STALL_MS of wall time fails too;
  *   - memory: the process's heap must stay under MEMORY_BOUND_BYTES while the target runs.
  * Properties may add their own oracle (a mutated envelope never verifies unless only unsigned parts changed).
  */
 import fc from 'fast-check';
 
 export const HANG_MS = 1000;
+export const STALL_MS = 10_000;
 export const MEMORY_BOUND_BYTES = 1024 * 1024 * 1024;
 
 /** What one fuzzing run found, whatever the property's argument types. */
@@ -57,9 +60,19 @@ export interface FuzzTarget {
 /** Fails the case with a message that names the rule broken. */
 export class FuzzFinding extends Error {}
 
-function checkBounds(started: number): void {
-  const ms = performance.now() - started;
-  if (ms > HANG_MS) throw new FuzzFinding(`hang: one case took ${ms.toFixed(0)} ms (bound ${HANG_MS} ms)`);
+interface Start {
+  readonly wall: number;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
+const begin = (): Start => ({ wall: performance.now(), cpu: process.cpuUsage() });
+
+function checkBounds(started: Start): void {
+  const cpu = process.cpuUsage(started.cpu);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  if (cpuMs > HANG_MS) throw new FuzzFinding(`hang: one case used ${cpuMs.toFixed(0)} ms of CPU (bound ${HANG_MS} ms)`);
+  const wallMs = performance.now() - started.wall;
+  if (wallMs > STALL_MS) throw new FuzzFinding(`hang: one case was still running after ${wallMs.toFixed(0)} ms (bound ${STALL_MS} ms)`);
   const heap = process.memoryUsage().heapUsed;
   if (heap > MEMORY_BOUND_BYTES) throw new FuzzFinding(`memory: heap ${heap} bytes over the bound ${MEMORY_BOUND_BYTES}`);
 }
@@ -74,7 +87,7 @@ function classify(error: unknown, typed: (e: unknown) => boolean): void {
 
 /** Runs `fn`; a typed error is an accepted refusal, anything else a crash; returns fn's value or undefined. */
 export function typedOnly<T>(typed: (e: unknown) => boolean, fn: () => T): T | undefined {
-  const started = performance.now();
+  const started = begin();
   try {
     const value = fn();
     checkBounds(started);
@@ -88,7 +101,7 @@ export function typedOnly<T>(typed: (e: unknown) => boolean, fn: () => T): T | u
 
 /** The async twin of typedOnly. */
 export async function typedOnlyAsync<T>(typed: (e: unknown) => boolean, fn: () => Promise<T>): Promise<T | undefined> {
-  const started = performance.now();
+  const started = begin();
   try {
     const value = await fn();
     checkBounds(started);
