@@ -136,6 +136,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   const metrics = new ProviderMetrics({
     caches: () => ({ verdict: executor.stats().verdictCache, ...pool.cacheStats() }),
     inFlight: () => executor.stats().inFlight,
+    requests: () => app.requests.inFlight(),
   });
   const pool: RegistryPool = createRegistryPool(registryFactory(settings, metrics, logger, clock));
   const executor: ProviderExecutor = createProviderExecutor({
@@ -154,7 +155,15 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   let settingsFile: SettingsFile | undefined;
   let server: RunningServer | undefined;
   const notReady = (): string | undefined => (server === undefined ? 'the HTTPS listener is not started' : server.notReady());
-  const app = createApp({ configSource, executor, logger, metrics, deadlines, notReady });
+  const app = createApp({
+    configSource,
+    executor,
+    logger,
+    metrics,
+    deadlines,
+    notReady,
+    requestLimit: { maxConcurrentRequests: settings.maxConcurrentRequests, answerTimeoutMs: settings.requestTimeoutMs },
+  });
   try {
     if (settings.settingsFile !== undefined) settingsFile = await watchSettingsFile({ file: settings.settingsFile, base, deadlines, logger });
     server = await startServer({
@@ -167,6 +176,12 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       logger,
       clock: wallClock,
       devHosts: settings.devHosts,
+      connectionLimits: {
+        headersTimeoutMs: settings.headersTimeoutMs,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
+        maxConnections: settings.maxConnections,
+      },
     });
   } catch (error) {
     settingsFile?.close();

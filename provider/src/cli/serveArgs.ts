@@ -18,6 +18,12 @@ export interface ServeSettings {
   readonly mutateTimeoutMs: number;
   /** On SIGTERM/SIGINT: how long requests in progress may take to finish before their connections are closed. */
   readonly shutdownTimeoutMs: number;
+  /** Listener bounds (server/connectionLimits.ts) and the 503 bound on requests answered at once. */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConcurrentRequests: number;
   /** YAML/JSON file of settings changeable without a restart (verifyTimeout, mutateTimeout); watched. */
   readonly settingsFile?: string;
   readonly verdictCacheSize: number;
@@ -61,6 +67,17 @@ export const SERVE_FLAGS: readonly Flag[] = [
     value: 'DURATION',
     help: 'on SIGTERM or SIGINT, stop accepting and give requests in progress this long to finish, then exit 0 (keep it below the pod\'s terminationGracePeriodSeconds)',
     fallback: '10s',
+  },
+  { name: 'headers-timeout', env: 'SIGNGATE_HEADERS_TIMEOUT', value: 'DURATION', help: "a client's TLS handshake, then its request headers, must each arrive within this, or the connection is closed (both listeners)", fallback: '10s' },
+  { name: 'request-timeout', env: 'SIGNGATE_REQUEST_TIMEOUT', value: 'DURATION', help: 'a whole request (headers and body) must arrive within this, or it is answered 408 and closed; an answer the client stops reading for this long is cut', fallback: '30s' },
+  { name: 'keep-alive-timeout', env: 'SIGNGATE_KEEP_ALIVE_TIMEOUT', value: 'DURATION', help: 'an idle keep-alive connection is closed after this', fallback: '15s' },
+  { name: 'max-connections', env: 'SIGNGATE_MAX_CONNECTIONS', value: 'N', help: 'open connections per listener at most; more are closed as they arrive (keep it below the open-file limit)', fallback: '4096' },
+  {
+    name: 'max-concurrent-requests',
+    env: 'SIGNGATE_MAX_CONCURRENT_REQUESTS',
+    value: 'N',
+    help: 'external data requests read or answered at once at most; more are answered 503 with Retry-After: 1 (counted in signgate_rejected_requests_total{code="OVERLOADED"})',
+    fallback: '64',
   },
   {
     name: 'settings',
@@ -155,6 +172,11 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     const v = get(name);
     return v === undefined ? fallback : count(v, `--${name}`);
   };
+  const positive = (name: string, fallback: number): number => {
+    const n = num(name, fallback);
+    if (n <= 0) throw new UsageError(`--${name} must be at least 1, got ${n}`);
+    return n;
+  };
   const dur = (name: string, fallback: number): number => {
     const v = get(name);
     return v === undefined ? fallback : duration(v, `--${name}`);
@@ -168,6 +190,11 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     verifyTimeoutMs: dur('verify-timeout', 4900),
     mutateTimeoutMs: dur('mutate-timeout', 1950),
     shutdownTimeoutMs: dur('shutdown-timeout', 10_000),
+    headersTimeoutMs: dur('headers-timeout', 10_000),
+    requestTimeoutMs: dur('request-timeout', 30_000),
+    keepAliveTimeoutMs: dur('keep-alive-timeout', 15_000),
+    maxConnections: positive('max-connections', 4096),
+    maxConcurrentRequests: positive('max-concurrent-requests', 64),
     ...(settingsFile !== undefined ? { settingsFile } : {}),
     verdictCacheSize: num('verdict-cache-size', 10_000),
     verdictCacheTtlMs: dur('verdict-cache-ttl', 60_000),

@@ -13,6 +13,7 @@ import { settleWithin, TIMED_OUT } from './deadline.js';
 import { decisionOf, logDecision } from './decisionLog.js';
 import { ServerError } from './errors.js';
 import type { ItemOutcome, ProviderMetrics, Route } from './metrics.js';
+import { createRequestLimit, DEFAULT_REQUEST_LIMIT, type RequestLimit, type RequestLimitOptions } from './requestLimit.js';
 import { runWithTraceId } from './traceContext.js';
 import { DEFAULT_API_VERSION, DEFAULT_LIMITS, parseProviderRequest, readBody, type RequestLimits } from './request.js';
 
@@ -34,7 +35,12 @@ export interface AppOptions {
   /** Why the server is not ready (TLS material, listener), or undefined when it is. */
   readonly notReady?: () => string | undefined;
   readonly traceId?: () => string;
+  /** The bound on requests answered at once (requestLimit.ts); default DEFAULT_REQUEST_LIMIT. */
+  readonly requestLimit?: Partial<RequestLimitOptions>;
 }
+
+/** The koa app, and how many external data requests it holds now (the `signgate_inflight_requests` gauge). */
+export type ProviderApp = Koa<State> & { readonly requests: Pick<RequestLimit, 'inFlight'> };
 
 interface Item {
   readonly key: string;
@@ -61,8 +67,9 @@ function providerResponseJson(apiVersion: string, idempotent: boolean, items: re
   return `{"apiVersion":${JSON.stringify(apiVersion)},"kind":"ProviderResponse","response":{"idempotent":${String(idempotent)},"items":[${items.map(itemJson).join(',')}]}}`;
 }
 
-export function createApp(options: AppOptions): Koa<State> {
+export function createApp(options: AppOptions): ProviderApp {
   const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const requestLimit = createRequestLimit({ ...DEFAULT_REQUEST_LIMIT, ...options.requestLimit });
   const deadlines = options.deadlines ?? { ...DEFAULT_DEADLINES };
   const { executor, logger, metrics } = options;
   const newTraceId = options.traceId ?? randomUUID;
@@ -110,8 +117,8 @@ export function createApp(options: AppOptions): Koa<State> {
 
   const router = new Router<State>();
   for (const prefix of ['/ratify/gatekeeper/v1', '/v1']) {
-    router.post(`${prefix}/verify`, (ctx) => handle(ctx, 'verify'));
-    router.post(`${prefix}/mutate`, (ctx) => handle(ctx, 'mutate'));
+    router.post(`${prefix}/verify`, requestLimit.middleware, (ctx) => handle(ctx, 'verify'));
+    router.post(`${prefix}/mutate`, requestLimit.middleware, (ctx) => handle(ctx, 'mutate'));
   }
   addHealthRoutes(router, options);
 
@@ -137,7 +144,7 @@ export function createApp(options: AppOptions): Koa<State> {
   });
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return app;
+  return Object.assign(app, { requests: { inFlight: requestLimit.inFlight } });
 }
 
 /** /healthz: the process answers. /readyz: a configuration is loaded and the TLS listener is ready. */

@@ -8,7 +8,8 @@ export type ServerErrorCode =
   | 'TOO_MANY_KEYS' // 400: more keys than the limit
   | 'KEY_TOO_LONG' // 400: a key longer than the limit
   | 'TLS_INVALID' // certificate, key or client CA file unreadable or not matching
-  | 'SETTINGS_INVALID'; // a server setting (address, timeout, limit) is invalid
+  | 'SETTINGS_INVALID' // a server setting (address, timeout, limit) is invalid
+  | 'OVERLOADED'; // 503 with Retry-After: --max-concurrent-requests requests are being answered already
 
 export class ServerError extends SigngateError<ServerErrorCode> {
   /** The HTTP status a request-level error is answered with. */

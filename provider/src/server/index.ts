@@ -1,4 +1,6 @@
-export { createApp, createMetricsApp, DEFAULT_DEADLINES, type AppOptions, type Deadlines } from './app.js';
+export { createApp, createMetricsApp, DEFAULT_DEADLINES, type AppOptions, type Deadlines, type ProviderApp } from './app.js';
+export { DEFAULT_CONNECTION_LIMITS, MAX_HEADER_BYTES, MAX_HEADERS_COUNT, type ConnectionLimits } from './connectionLimits.js';
+export { DEFAULT_REQUEST_LIMIT, type RequestLimitOptions } from './requestLimit.js';
 export { createSignerApp, SignerMetrics, type SignerAppOptions } from './signerApp.js';
 export { ProviderMetrics, type ItemOutcome, type MetricsSources, type Route } from './metrics.js';
 export { traceMixin } from './traceContext.js';

@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
+import { applyConnectionLimits, checkConnectionLimits, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connectionLimits.js';
 import { ServerError } from './errors.js';
 import { watchFiles } from './fileWatch.js';
 import { createDevCertificate, type DevCertificate } from './selfSigned.js';
@@ -34,6 +35,8 @@ export interface ServerSettings {
   readonly devHosts?: readonly string[];
   /** Debounce of file-change reloads (default 200 ms). */
   readonly reloadDelayMs?: number;
+  /** Timeouts and connection bound of both listeners (connectionLimits.ts); default DEFAULT_CONNECTION_LIMITS. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -155,11 +158,13 @@ const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : ho
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const { logger } = settings;
   const { host, port } = parseAddress(settings.address);
+  const limits = checkConnectionLimits({ ...DEFAULT_CONNECTION_LIMITS, ...settings.connectionLimits });
   const dev = settings.tls ? undefined : createDevCertificate({ now: settings.clock(), ...(settings.devHosts ? { hosts: settings.devHosts } : {}) });
   let context = await loadTls(settings.tls, settings.clientCaFile);
   if (dev) context = { ...context, cert: dev.certPem, key: dev.keyPem };
   const mtls = settings.clientCaFile !== undefined;
-  const server = https.createServer({ ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
+  const server = https.createServer({ ...serverOptions(limits), ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
+  applyConnectionLimits(server, limits);
   const tracked = track(server);
   server.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'TLS handshake failed'));
   let listening = false;
@@ -171,7 +176,8 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   let metricsUrl: string | undefined;
   if (settings.metricsHandler && settings.metricsAddress) {
     const m = parseAddress(settings.metricsAddress, 'metrics address');
-    metricsServer = http.createServer(settings.metricsHandler);
+    metricsServer = http.createServer(serverOptions(limits), settings.metricsHandler);
+    applyConnectionLimits(metricsServer, limits);
     metricsTracked = track(metricsServer);
     try {
       metricsUrl = `http://${urlHost(m.host)}:${await listen(metricsServer, m.host, m.port)}`;

@@ -21,6 +21,8 @@ export interface MetricsSources {
   readonly caches?: () => Readonly<Record<string, CacheFigures>>;
   /** Keys being worked on now (including background work after a deadline). */
   readonly inFlight?: () => number;
+  /** External data requests being read or answered now (the --max-concurrent-requests bound). */
+  readonly requests?: () => number;
 }
 
 export class ProviderMetrics {
@@ -78,6 +80,15 @@ export class ProviderMetrics {
       registers,
       collect() {
         this.set(inFlight?.() ?? 0);
+      },
+    });
+    const requests = sources.requests;
+    new Gauge({
+      name: 'signgate_inflight_requests',
+      help: 'External data requests being read or answered right now; at --max-concurrent-requests more are refused with 503 (signgate_rejected_requests_total{code="OVERLOADED"}).',
+      registers,
+      collect() {
+        this.set(requests?.() ?? 0);
       },
     });
   }
