@@ -13,7 +13,7 @@ import { fileTokenCheck } from '../events/index.js';
 import { KeyError } from '../keys/index.js';
 import { parseRepositoryName } from '../oci/index.js';
 import { createSignerApp, parseAddress, SignerMetrics, startServer } from '../server/index.js';
-import type { BackfillSummary, SigningLogEvent, TagStatus } from '../signing/index.js';
+import { SigningError, type BackfillSummary, type SigningLogEvent, type TagStatus } from '../signing/index.js';
 import { exitCodeFor } from './failure.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseDuration } from './registryArgs.js';
@@ -129,8 +129,13 @@ async function backfill(values: Values, positionals: readonly string[], io: Comm
   if (name === undefined || positionals.length !== 1) throw new UsageError('expected exactly one SigningRule name, e.g. signgate signer backfill team-a --config rules/');
   const { configPaths, stateDir } = common(values, env);
   const dryRun = values['dry-run'] === true;
-  const setup = await setUpSigner({ configPaths, stateDir, env, clock: () => new Date(), log: () => undefined, only: (r) => r.name === name, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
+  const setup = await setUpSigner({ configPaths, stateDir, env, clock: () => new Date(), log: () => undefined, only: (r) => r.name === name && r.enabled, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
   try {
+    if (setup.rules.length === 0) {
+      const disabled = setup.configured.some((r) => r.name === name);
+      const problem = disabled ? `SigningRule "${name}" is disabled (spec.enabled: false); enable it to backfill` : `no SigningRule "${name}" in ${configPaths.join(', ')}; the rules are: ${setup.configured.map((r) => r.name).join(', ')}`;
+      throw new SigningError('RULE_NOT_FOUND', problem);
+    }
     const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
     const summary = await setup.service.backfill(name, {
       dryRun,
@@ -186,7 +191,7 @@ export async function signerCommand(argv: readonly string[], io: CommandIO, env:
     throw new UsageError(`unknown sub-command "${sub}"; one of serve, backfill, status`);
   } catch (err) {
     io.stderr.write(`signgate signer${sub === undefined ? '' : ` ${sub}`}: ${(err as Error).message}\n`);
-    if (err instanceof ConfigError || err instanceof UsageError) return 2;
+    if (err instanceof ConfigError || err instanceof UsageError || (err instanceof SigningError && err.code === 'RULE_NOT_FOUND')) return 2;
     return err instanceof KeyError ? (err.isConfiguration ? 2 : 3) : exitCodeFor(err);
   }
 }

@@ -17,6 +17,8 @@ import { keySourceFromArgs, type KeyArgs } from './keyArgs.js';
 export interface SignerSetup {
   readonly service: SigningService;
   readonly rules: readonly SigningRuleConfig[];
+  /** Every SigningRule of --config, selected or not. */
+  readonly configured: readonly SigningRuleConfig[];
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function setUpSigner(options: SetupOptions): Promise<SignerSetup> {
   return {
     service,
     rules,
+    configured: config.signingRules,
     async close() {
       for (const k of keys.values()) await k.signer.close();
       for (const r of registries.values()) r.close();
