@@ -41,6 +41,8 @@ export interface CheckChainOptions {
   readonly crls?: readonly Crl[];
   /** The caller's deadline. */
   readonly signal?: AbortSignal;
+  /** Set: fetch nothing for this chain (caches and supplied CRLs still answer); the reason is reported instead. */
+  readonly noFetch?: string;
 }
 
 export interface RevocationChecker {
@@ -100,7 +102,7 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
   }
 
   /** A usable CRL for `url` and `issuer`: memory, then disk, then the network; throws with the reason otherwise. */
-  async function crlAt(url: string, issuer: Certificate, signal: AbortSignal | undefined): Promise<Crl> {
+  async function crlAt(url: string, issuer: Certificate, o: CheckChainOptions): Promise<Crl> {
     const accept = (crl: Crl): string | undefined => authorityProblem(crl, issuer) ?? crlTimeProblem(crl, clock());
     const remember = (crl: Crl): void => {
       const ttl = validUntil(crl).getTime() - clock().getTime();
@@ -126,8 +128,9 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
         }
       }
     }
-    const send = options.fetch;
-    if (!send) throw new Error(OFFLINE);
+    const send = o.noFetch === undefined ? options.fetch : undefined;
+    if (!send) throw new Error(o.noFetch ?? OFFLINE);
+    const { signal } = o;
     return once(`crl\u0000${url}`, async () => {
       let bytes: Uint8Array;
       try {
@@ -167,11 +170,11 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
     const hit = ocspAnswers.get(key);
     events.cache?.('ocsp', hit !== undefined);
     if (hit) return hit;
+    const base = { method: 'ocsp' as const, server: url };
+    const undetermined = (error: string): OcspCached => ({ result: { ...base, status: 'unknown', error }, decisive: false });
+    const send = o.noFetch === undefined ? options.fetch : undefined;
+    if (!send) return undetermined(o.noFetch ?? OFFLINE);
     return once(`ocsp\u0000${key}`, async (): Promise<OcspCached> => {
-      const base = { method: 'ocsp' as const, server: url };
-      const undetermined = (error: string): OcspCached => ({ result: { ...base, status: 'unknown', error }, decisive: false });
-      const send = options.fetch;
-      if (!send) return undetermined(OFFLINE);
       let body: Uint8Array;
       try {
         body = await send({
@@ -247,7 +250,7 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
     let status: CertRevocationResult['status'] = 'ok';
     for (const url of endpoints.crl) {
       try {
-        const r = crlResult(await crlAt(url, issuer, o.signal), cert, o.signingTime, url);
+        const r = crlResult(await crlAt(url, issuer, o), cert, o.signingTime, url);
         servers.push(r);
         if (r.status === 'revoked') return done('revoked');
         if (r.status === 'unknown') status = 'unknown';

@@ -24,6 +24,11 @@ export interface RevocationEvidence {
   readonly validUntil?: Date;
 }
 
+/** Why an untrusted chain's endpoints are not contacted (they are whatever its maker wrote). */
+const UNTRUSTED =
+  'not contacted: the signing certificate chain is not trusted (authenticity failed), and signgate sends no request to ' +
+  'the addresses an untrusted certificate names; trust the signer first';
+
 export const NOT_CHECKED_NOTE = 'revocation was not checked: no revocation checker is configured; certificates are treated as not revoked';
 
 const iso = (d: Date): string => d.toISOString();
@@ -101,24 +106,19 @@ function checkOptions(input: RevocationInput, signingTime?: Date): CheckChainOpt
 
 /**
  * Checks the signing chain and returns the note and validity of a good result; throws CERTIFICATE_REVOKED /
- * REVOCATION_STATUS_UNKNOWN. `untrusted`: authenticity failed (and was only logged), so the endpoints are not fetched.
+ * REVOCATION_STATUS_UNKNOWN. An untrusted chain (authenticity failed, only logged) is checked without fetching:
+ * certificates without endpoints stay "not checked" as in notation, the others cannot be determined.
  */
 export async function verifyRevocation(
   chain: readonly Certificate[],
   signerInfo: SignerInfo,
-  input: RevocationInput | 'untrusted' | undefined,
+  input: RevocationInput | undefined,
+  trusted: boolean,
 ): Promise<RevocationEvidence> {
   if (!input) return { note: NOT_CHECKED_NOTE };
-  if (input === 'untrusted') {
-    throw new NotationError(
-      'REVOCATION_STATUS_UNKNOWN',
-      'revocation status could not be determined: the signing certificate chain is not trusted (authenticity failed), so ' +
-        'signgate does not contact the OCSP responders or CRL distribution points its certificates name; ' +
-        'trust the signer first (add its root to a trust store of the statement)',
-    );
-  }
   const signingTime = signerInfo.signingScheme === 'notary.x509.signingAuthority' ? signerInfo.authenticSigningTime : undefined;
-  return finalResult(await input.checker.checkChain(chain, checkOptions(input, signingTime)), 'signing');
+  const options = checkOptions(input, signingTime);
+  return finalResult(await input.checker.checkChain(chain, trusted ? options : { ...options, noFetch: UNTRUSTED }), 'signing');
 }
 
 /**

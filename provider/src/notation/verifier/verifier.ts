@@ -99,9 +99,9 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
       verifyAuthenticTimestamp(signerInfo, certificateChain, statement, input.trustStore, now, tsaRevocation),
     )) ??
     (await step('revocation', actions.revocation, async () => {
-      // An untrusted chain (authenticity failed, only logged) names URLs its maker chose: never fetch them.
-      const untrusted = results.some((r) => r.type === 'authenticity' && r.error);
-      const evidence = await verifyRevocation(certificateChain, signerInfo, untrusted ? 'untrusted' : input.revocation);
+      // An untrusted chain (authenticity failed, only logged) names URLs its maker chose: they are never fetched.
+      const trusted = !results.some((r) => r.type === 'authenticity' && r.error);
+      const evidence = await verifyRevocation(certificateChain, signerInfo, input.revocation, trusted);
       earliest(evidence.validUntil);
       return evidence.note;
     }));
