@@ -222,19 +222,39 @@ describe('signgate signer: sign on push with docker-registry notifications', fun
     assert.equal((await signatures('other/app', 'v1')).length, 0);
   });
 
+  it('signs a re-pushed tag again at its new digest (the Default signature binds tag and digest), and an image index at the index digest', async () => {
+    const moved = await pushImage(repo('team-a/app'), 'v1', 'new content for v1');
+    assert.notEqual(moved.digest, images.v1?.digest);
+    await signedSoon('team-a/app', 'v1');
+    assert.equal((await payloadOf('team-a/app', 'v1')).targetArtifact.digest, moved.digest);
+    const child = await pushImage(repo('team-a/multi'), 'amd64-only', 'amd64 layer');
+    const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: child.mediaType, digest: child.digest, size: child.size }] }));
+    const pushed = await repo('team-a/multi').pushManifest(index, 'application/vnd.oci.image.index.v1+json', { tag: 'v1' });
+    const [signature] = await signedSoon('team-a/multi', 'v1');
+    assert.equal((await payloadOf('team-a/multi', 'v1')).targetArtifact.digest, pushed.digest, 'the index digest is what is signed');
+    assert.ok(signature);
+    assert.equal((await verify('team-a/multi', 'v1')).code, 0);
+  });
+
   it('leaves the baseline unsigned; status says so; backfill signs it', async () => {
     assert.equal((await signatures('team-a/app', 'old')).length, 0);
     const status = await cli('signer', 'status', `${registry?.host ?? ''}/team-a`, '--config', join(dir, 'rules.yaml'), '--state-dir', join(dir, 'state'), '--output', 'json');
     assert.equal(status.code, 0, status.stderr);
-    const rows = (JSON.parse(status.stdout) as { tags: { tag: string; state: string; digest: string }[] }).tags;
-    assert.deepEqual(Object.fromEntries(rows.map((r) => [r.tag, r.state])), { barrier: 'signed', old: 'baseline', v1: 'signed' });
+    const rows = (JSON.parse(status.stdout) as { tags: { repository: string; tag: string; state: string; digest: string }[] }).tags;
+    assert.deepEqual(Object.fromEntries(rows.map((r) => [`${r.repository}:${r.tag}`, r.state])), {
+      'team-a/app:barrier': 'signed',
+      'team-a/app:old': 'baseline',
+      'team-a/app:v1': 'signed',
+      'team-a/multi:amd64-only': 'signed',
+      'team-a/multi:v1': 'signed',
+    });
     const dry = await cli('signer', 'backfill', 'team-a', '--config', join(dir, 'rules.yaml'), '--state-dir', join(dir, 'state'), '--dry-run');
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /backfill team-a: 3 tags; 1 would be signed, 2 already signed/);
+    assert.match(dry.stdout, /backfill team-a: 5 tags; 1 would be signed, 4 already signed/);
     assert.equal((await signatures('team-a/app', 'old')).length, 0, 'a dry run signs nothing');
     const run = await cli('signer', 'backfill', 'team-a', '--config', join(dir, 'rules.yaml'), '--state-dir', join(dir, 'state'));
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /backfill team-a: 3 tags; 1 signed, 2 already signed, 0 skipped, 0 failed/);
+    assert.match(run.stdout, /backfill team-a: 5 tags; 1 signed, 4 already signed, 0 skipped, 0 failed/);
     assert.equal((await verify('team-a/app', 'old')).code, 0);
   });
 
@@ -250,6 +270,11 @@ describe('signgate signer: sign on push with docker-registry notifications', fun
     await signedSoon('team-a/app', 'lost');
     assert.equal((await verify('team-a/app', 'lost')).code, 0);
     assert.equal(await waitFor(async () => (await signer?.metric('signgate_signer_resync_findings_total')) || undefined, 'the resync finding'), 1);
+    // the resync at start looked at every tag: what was signed before is covered, not signed twice; the baseline is skipped
+    const count = (outcome: string): Promise<number | undefined> => signer?.metric(`signgate_signer_signings_total{rule="team-a",outcome="${outcome}"}`) ?? Promise.resolve(undefined);
+    await waitFor(async () => (await count('covered')) === 4 && (await count('skipped')) === 1, 'the resync to find 4 tags covered and the baseline tag skipped');
+    assert.equal(await count('signed'), 1, 'only the lost tag is signed');
+    for (const tag of ['v1', 'old', 'barrier']) assert.equal((await signatures('team-a/app', tag)).length, 1, `${tag}: no new signature`);
   });
 
   it('answers bad notifications with a 4xx naming the problem, signs nothing and stays up', async () => {

@@ -8,6 +8,7 @@ import type { SigningRuleConfig } from '../config/index.js';
 import type { EnvelopeSigner } from '../keys/index.js';
 import { ANNOTATION_REF_NAME, formatReference, type Registry } from '../oci/index.js';
 import type { Baseline } from './baseline.js';
+import { SigningError } from './errors.js';
 import { ANNOTATION_THUMBPRINTS, isCovered, signerIdentity, thumbprintsOf, type SignerIdentity } from './coverage.js';
 
 /** A rule's key, and its certificate once known (from the key source, else from its first signature). */
@@ -26,6 +27,8 @@ export interface TagWork {
   readonly rule: SigningRuleConfig;
   readonly repository: string;
   readonly tag: string;
+  /** The digest a push event says the tag was pushed with: until the tag names it, the work is retried. */
+  readonly pushedDigest?: string;
   /** Sign baseline tags too (backfill). */
   readonly includeBaseline: boolean;
   readonly dryRun: boolean;
@@ -44,6 +47,9 @@ export async function reconcileTag(work: TagWork, ctx: ReconcileContext): Promis
   const options = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const repo = ctx.registry.repository({ registry: rule.registry, repository, tag });
   const subject = await repo.resolve(tag, options);
+  if (work.pushedDigest !== undefined && work.pushedDigest !== subject.digest) {
+    throw new SigningError('TAG_NOT_UPDATED', `${tagName(rule, repository, tag)} names ${subject.digest}, not ${work.pushedDigest} that its push event announced; the registry has not moved the tag yet, or it moved again (its next push event and the resync sign what it names)`);
+  }
   const { manifest } = await repo.fetchManifest(subject, options);
   if (manifest.subject !== undefined) return { state: 'skipped', digest: subject.digest, reason: 'a referrer (signature, SBOM, ...) is never signed' };
   if (!work.includeBaseline && ctx.baseline?.tags[`${repository}:${tag}`] === subject.digest) {

@@ -90,10 +90,11 @@ export interface BackfillSummary {
 
 /**
  * docker-registry sends a tag's push event when the manifest is stored, before the tag is linked to it, so the tag
- * may not resolve yet: for an event, a missing manifest is retried like a transient error.
+ * may not resolve yet, or still name the manifest it named before: for an event, both are retried like transient
+ * errors.
  */
 function isNotYetTagged(error: unknown): boolean {
-  return error instanceof OciError && error.code === 'MANIFEST_NOT_FOUND';
+  return (error instanceof OciError && error.code === 'MANIFEST_NOT_FOUND') || (error instanceof SigningError && error.code === 'TAG_NOT_UPDATED');
 }
 
 function reasonOf(error: unknown): string {
@@ -134,7 +135,7 @@ export class SigningService {
       const rule = ruleFor(this.options.rules, push.registry, push.repository);
       // a baseline must exist first, else a tag that was there before the rule would be signed on its next push event
       if (push.tag === undefined || rule === undefined || !this.signsAutomatically(rule) || isReferrersTag(push.tag) || !this.baselines.has(rule.name)) continue;
-      if (this.enqueue({ rule, repository: push.repository, tag: push.tag, includeBaseline: false, dryRun: false, reason: 'event', receivedAt })) queued++;
+      if (this.enqueue({ rule, repository: push.repository, tag: push.tag, ...(push.digest === undefined ? {} : { pushedDigest: push.digest }), includeBaseline: false, dryRun: false, reason: 'event', receivedAt })) queued++;
     }
     return { queued, ignored: pushes.length - queued };
   }
