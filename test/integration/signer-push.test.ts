@@ -277,6 +277,33 @@ describe('signgate signer: sign on push with docker-registry notifications', fun
     for (const tag of ['v1', 'old', 'barrier']) assert.equal((await signatures('team-a/app', tag)).length, 1, `${tag}: no new signature`);
   });
 
+  it('signs on a Harbor PUSH_ARTIFACT webhook, and answers GET /v1/status with the token only', async () => {
+    relay.drop = true; // the registry's own notification is lost: only the Harbor-shaped one arrives
+    const pushed = await pushImage(repo('team-a/app'), 'harbor');
+    const base = (await signer?.url()) ?? '';
+    const webhook = {
+      type: 'PUSH_ARTIFACT',
+      occur_at: 1700000000,
+      operator: 'ci',
+      event_data: { resources: [{ digest: pushed.digest, tag: 'harbor', resource_url: `${registry?.host ?? ''}/team-a/app:harbor` }], repository: { name: 'app', namespace: 'team-a', repo_full_name: 'team-a/app' } },
+    };
+    const answer = await fetch(`${base}/v1/registry-events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(webhook) });
+    assert.equal(answer.status, 202);
+    assert.deepEqual(await answer.json(), { queued: 1, ignored: 0 });
+    await signedSoon('team-a/app', 'harbor');
+    relay.drop = false;
+    const scope = encodeURIComponent(`${registry?.host ?? ''}/team-a/app`);
+    assert.equal((await fetch(`${base}/v1/status?scope=${scope}`)).status, 401);
+    const status = await fetch(`${base}/v1/status?scope=${scope}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(status.status, 200);
+    const body = (await status.json()) as { tags: { tag: string; state: string }[]; rules: { rule: string; signed: number }[] };
+    assert.equal(body.tags.find((t) => t.tag === 'harbor')?.state, 'signed');
+    assert.ok((body.rules.find((r) => r.rule === 'team-a')?.signed ?? 0) >= 2);
+    const unknown = await fetch(`${base}/v1/status?scope=${encodeURIComponent('elsewhere.example/x')}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(unknown.status, 404);
+    assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /no SigningRule covers elsewhere\.example\/x/);
+  });
+
   it('answers bad notifications with a 4xx naming the problem, signs nothing and stays up', async () => {
     const url = `${(await signer?.url()) ?? ''}/v1/registry-events`;
     const post = async (body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>): Promise<{ status: number; code?: string; message?: string }> => {
