@@ -26,7 +26,7 @@ export interface RequestLimit {
   inFlight(): number;
 }
 
-export function overloaded(max: number, retryAfterSeconds: number): ServerError {
+function overloaded(max: number, retryAfterSeconds: number): ServerError {
   return new ServerError(
     'OVERLOADED',
     `the provider is already answering ${max} requests (its --max-concurrent-requests); retry after ${retryAfterSeconds}s, and if this persists raise --max-concurrent-requests or run more replicas`,
