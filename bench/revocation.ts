@@ -62,12 +62,19 @@ export async function benchRevocation(): Promise<BenchResult[]> {
     const primed = await verifySignature(withRevocation);
     if (primed.error) throw new Error(`bench signature does not verify with revocation: ${primed.error.message}`);
     if (!primed.results.some((r) => r.type === 'revocation' && r.note?.startsWith('not revoked'))) throw new Error('revocation was not checked');
-    const plain = await measure(async () => {
-      await verifySignature(base);
-    });
-    const warm = await measure(async () => {
-      await verifySignature(withRevocation);
-    });
+    // Alternating rounds, best of each: the machine is shared, and a burst of other work must not land on one side only.
+    let plain = { opsPerSecond: 0 };
+    let warm = { opsPerSecond: 0 };
+    for (let round = 0; round < 3; round++) {
+      const p = await measure(async () => {
+        await verifySignature(base);
+      }, 500);
+      const w = await measure(async () => {
+        await verifySignature(withRevocation);
+      }, 500);
+      if (p.opsPerSecond > plain.opsPerSecond) plain = p;
+      if (w.opsPerSecond > warm.opsPerSecond) warm = w;
+    }
 
     await revokeMany(join(pki.intermediate.dir, 'index.txt'), CRL_ENTRIES);
     pki.server.crls.set('intermediate', await pki.intermediate.crl());

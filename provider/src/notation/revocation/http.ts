@@ -26,6 +26,16 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** A kept-alive connection the server closed just as it was reused: the request never reached the server. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+function connectionCode(err: unknown): string | undefined {
+  const cause: unknown = err instanceof Error ? err.cause : undefined;
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as Error & { code?: unknown }).code;
+  return typeof code === 'string' ? code : cause.message;
+}
+
 export function createRevocationFetch(fetchLike: FetchLike): RevocationFetch {
   return async (request) => {
     let url: URL;
@@ -37,13 +47,19 @@ export function createRevocationFetch(fetchLike: FetchLike): RevocationFetch {
     if (url.protocol !== 'http:') throw new Error(`only http:// URLs are supported for revocation information, not ${url.protocol}`);
     const timeout = AbortSignal.timeout(request.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    try {
-      const response = await fetchLike(url.href, {
+    const send = () =>
+      fetchLike(url.href, {
         method: request.method,
         headers: request.contentType ? { 'content-type': request.contentType } : {},
         ...(request.body ? { body: new Uint8Array(request.body) } : {}),
         signal,
         redirect: 'follow',
+      });
+    try {
+      // OCSP and CRL requests are idempotent: one retry when a reused connection turns out to be closed.
+      const response = await send().catch((err: unknown) => {
+        if (signal.aborted || !STALE_CONNECTION.has(connectionCode(err) ?? '')) throw err;
+        return send();
       });
       if (response.status < 200 || response.status > 299) {
         await response.body?.cancel().catch(() => undefined);
@@ -58,11 +74,8 @@ export function createRevocationFetch(fetchLike: FetchLike): RevocationFetch {
     } catch (err) {
       if (timeout.aborted) throw new Error(`no answer within ${request.timeoutMs} ms`, { cause: err });
       if (request.signal?.aborted) throw new Error('the request deadline passed', { cause: err });
-      const cause: unknown = err instanceof Error ? err.cause : undefined;
-      if (cause instanceof Error) {
-        const code = (cause as Error & { code?: unknown }).code;
-        throw new Error(`connection failed (${typeof code === 'string' ? code : cause.message})`, { cause: err });
-      }
+      const code = connectionCode(err);
+      if (code !== undefined) throw new Error(`connection failed (${code})`, { cause: err });
       throw err;
     }
   };
