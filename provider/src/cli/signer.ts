@@ -18,7 +18,7 @@ import { exitCodeFor } from './failure.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseDuration } from './registryArgs.js';
 import { SIGNER_HELP } from './signerHelp.js';
-import { defaultStateDir, setUpSigner } from './signerSetup.js';
+import { defaultStateDir, setUpSigner, type PluginArgs } from './signerSetup.js';
 
 const OPTIONS = {
   config: { type: 'string', multiple: true },
@@ -31,6 +31,8 @@ const OPTIONS = {
   'resync-interval': { type: 'string' },
   concurrency: { type: 'string' },
   'log-level': { type: 'string' },
+  'plugin-dir': { type: 'string' },
+  'plugin-env': { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
   output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -60,9 +62,10 @@ function positiveInteger(text: string | undefined, flag: string, fallback: numbe
   return n;
 }
 
-function common(values: Values, env: NodeJS.ProcessEnv): { configPaths: string[]; stateDir: string } {
+function common(values: Values, env: NodeJS.ProcessEnv): { configPaths: string[]; stateDir: string; plugins: PluginArgs } {
   if (!values.config || values.config.length === 0) throw new UsageError('--config PATH is required: the files or folders with the SigningRules');
-  return { configPaths: values.config, stateDir: values['state-dir'] ?? defaultStateDir(env) };
+  const plugins = { ...(values['plugin-dir'] === undefined ? {} : { 'plugin-dir': values['plugin-dir'] }), ...(values['plugin-env'] === undefined ? {} : { 'plugin-env': values['plugin-env'] }) };
+  return { configPaths: values.config, stateDir: values['state-dir'] ?? defaultStateDir(env), plugins };
 }
 
 function logTo(logger: Logger): (event: SigningLogEvent) => void {
@@ -70,7 +73,7 @@ function logTo(logger: Logger): (event: SigningLogEvent) => void {
 }
 
 async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
-  const { configPaths, stateDir } = common(values, env);
+  const { configPaths, stateDir, plugins } = common(values, env);
   if (!values['token-file']) throw new UsageError('--token-file FILE is required: the bearer token registries send with their notifications');
   const resyncMs = values['resync-interval'] === undefined ? 600_000 : parseDuration(values['resync-interval']);
   if (resyncMs === undefined || resyncMs < 1000) throw new UsageError(`--resync-interval "${values['resync-interval'] ?? ''}" is not a duration of at least 1s, such as 10m`);
@@ -79,7 +82,7 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
   const logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'signgate-signer' } }, pino.destination({ dest: 1, sync: false }));
   const metrics = new SignerMetrics();
   const clock = (): Date => new Date();
-  const setup = await setUpSigner({ configPaths, stateDir, env, clock, log: logTo(logger), metrics, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
+  const setup = await setUpSigner({ configPaths, stateDir, plugins, env, clock, log: logTo(logger), metrics, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
   const app = createSignerApp({ service: setup.service, tokens: fileTokenCheck(values['token-file']), logger, metrics });
   let url: string;
   let close: () => Promise<unknown>;
@@ -127,9 +130,9 @@ function summaryText(s: BackfillSummary, dryRun: boolean): string {
 async function backfill(values: Values, positionals: readonly string[], io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
   const [name] = positionals;
   if (name === undefined || positionals.length !== 1) throw new UsageError('expected exactly one SigningRule name, e.g. signgate signer backfill team-a --config rules/');
-  const { configPaths, stateDir } = common(values, env);
+  const { configPaths, stateDir, plugins } = common(values, env);
   const dryRun = values['dry-run'] === true;
-  const setup = await setUpSigner({ configPaths, stateDir, env, clock: () => new Date(), log: () => undefined, only: (r) => r.name === name && r.enabled, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
+  const setup = await setUpSigner({ configPaths, stateDir, plugins, env, clock: () => new Date(), log: () => undefined, only: (r) => r.name === name && r.enabled, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
   try {
     if (setup.rules.length === 0) {
       const disabled = setup.configured.some((r) => r.name === name);
@@ -162,8 +165,8 @@ async function status(values: Values, positionals: readonly string[], io: Comman
   if (scope === undefined || positionals.length !== 1) throw new UsageError('expected exactly one REGISTRY/NAMESPACE[/REPO], e.g. signgate signer status registry.example.com/team-a --config rules/');
   if (values.output !== undefined && values.output !== 'json') throw new UsageError(`--output must be json, not "${values.output}"`);
   const { registry, repository } = parseRepositoryName(scope);
-  const { configPaths, stateDir } = common(values, env);
-  const setup = await setUpSigner({ configPaths, stateDir, env, clock: () => new Date(), log: () => undefined, only: () => true, concurrency: 4, keyTimeoutMs: 30_000 });
+  const { configPaths, stateDir, plugins } = common(values, env);
+  const setup = await setUpSigner({ configPaths, stateDir, plugins, env, clock: () => new Date(), log: () => undefined, only: () => true, concurrency: 4, keyTimeoutMs: 30_000 });
   try {
     const rows = await setup.service.status(registry, repository);
     io.stdout.write(values.output === 'json' ? `${JSON.stringify({ scope: `${registry}/${repository}`, tags: rows }, null, 2)}\n` : statusTable(rows));

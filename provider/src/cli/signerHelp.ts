@@ -4,6 +4,7 @@ import { wrapHelp } from './help.js';
 export const SIGNER_HELP = wrapHelp(`usage: signgate signer serve --config PATH... --token-file FILE [--state-dir DIR]
            [--listen ADDR --tls-cert F --tls-key F | --insecure-listen 127.0.0.1:PORT]
            [--resync-interval D] [--concurrency N] [--log-level LEVEL]
+           [--plugin-dir DIR] [--plugin-env NAME...]
        signgate signer backfill RULE --config PATH... [--state-dir DIR] [--dry-run]
        signgate signer status REGISTRY/NAMESPACE[/REPO] --config PATH... [--output json]
 
@@ -24,6 +25,10 @@ baseline: signed only by backfill.
   --insecure-listen ADDR plain HTTP on a loopback address only (a registry on the same host)
   --resync-interval D    e.g. 10m (default), 30s
   --concurrency N        tags signed at once (default 4)
+  --plugin-dir DIR       Notation plugin folder for rules with a plugin key (default
+                         $XDG_CONFIG_HOME/notation/plugins, else ~/.config/notation/plugins)
+  --plugin-env NAME      pass the environment variable NAME to plugins (repeatable); they get only
+                         PATH, HOME, TMPDIR, LANG and these
   --dry-run              backfill: list what would be signed, sign nothing
   --output json          status: JSON instead of a table
 

@@ -27,16 +27,19 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
   return join(env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state'), 'signgate');
 }
 
+/** `--plugin-dir` and `--plugin-env` of `signgate signer`: where plugins are and what they may see, for every rule. */
+export type PluginArgs = Pick<KeyArgs, 'plugin-dir' | 'plugin-env'>;
+
 /** The `signgate sign` key flags that name a rule's key. */
-function keyArgsOf(rule: SigningRuleConfig): KeyArgs {
+function keyArgsOf(rule: SigningRuleConfig, plugins: PluginArgs): KeyArgs {
   const key = rule.key;
   if (key.door === 'file') return { key: key.keyPath, cert: key.certificateChainPath };
   if (key.door === 'pkcs11') return { key: key.uri, ...(key.certificateChainPath === undefined ? {} : { cert: key.certificateChainPath }) };
-  return { plugin: key.name, id: key.keyId, 'plugin-config': Object.entries(key.pluginConfig).map(([k, v]) => `${k}=${v}`) };
+  return { plugin: key.name, id: key.keyId, 'plugin-config': Object.entries(key.pluginConfig).map(([k, v]) => `${k}=${v}`), ...plugins };
 }
 
-async function openRuleKey(rule: SigningRuleConfig, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RuleKey> {
-  const source = await keySourceFromArgs(keyArgsOf(rule), env, timeoutMs).catch((err: unknown) => {
+async function openRuleKey(rule: SigningRuleConfig, plugins: PluginArgs, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RuleKey> {
+  const source = await keySourceFromArgs(keyArgsOf(rule, plugins), env, timeoutMs).catch((err: unknown) => {
     throw err instanceof UsageError ? new UsageError(`SigningRule ${rule.name}: ${err.message}`, { cause: err }) : err;
   });
   const signer: EnvelopeSigner = await openSigner(source);
@@ -59,6 +62,8 @@ async function registryOf(rule: SigningRuleConfig, clock: () => Date): Promise<R
 export interface SetupOptions {
   readonly configPaths: readonly string[];
   readonly stateDir: string;
+  /** Plugin folder and passed-through variables (rules with a plugin key); default Notation's folder. */
+  readonly plugins?: PluginArgs;
   /** Only these rules (backfill); default all enabled ones. */
   readonly only?: (rule: SigningRuleConfig) => boolean;
   readonly env: NodeJS.ProcessEnv;
@@ -77,7 +82,7 @@ export async function setUpSigner(options: SetupOptions): Promise<SignerSetup> {
   const registries = new Map<string, Registry>();
   try {
     for (const rule of rules) {
-      keys.set(rule.name, await openRuleKey(rule, options.env, options.keyTimeoutMs));
+      keys.set(rule.name, await openRuleKey(rule, options.plugins ?? {}, options.env, options.keyTimeoutMs));
       registries.set(rule.name, await registryOf(rule, options.clock));
     }
   } catch (err) {
