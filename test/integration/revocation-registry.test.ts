@@ -121,7 +121,7 @@ describe('revocation end to end: signgate verify and the provider against docker
   });
 
   it('signgate verify air-gapped: --revocation-offline with --crl-file decides; without a CRL the status is unknown', async () => {
-    const crls = ['--revocation-offline', '--crl-file', join(dir, 'intermediate.crl'), '--crl-file', join(dir, 'root.crl')];
+    const crls = ['--revocation-offline', '--crl', join(dir, 'intermediate.crl'), '--crl-file', join(dir, 'root.crl')];
     const good = await cli('verify', ref('good'), ...trust('strict'), ...crls);
     assert.equal(good.code, 0, good.stdout);
     assert.match(good.stdout, /by CRL file \S+intermediate\.crl: good/);

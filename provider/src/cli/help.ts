@@ -76,8 +76,8 @@ Verifies the Notation signatures of an image in a registry (REF) or in an OCI im
                          listed with its own outcome.
   --output text|json     text for people (default), json for the verdict object, or {"error": {...}}
                          when no verdict could be given
-  --crl-file FILE        a CRL (PEM or DER) to check certificates of its issuer against before any
-                         OCSP or CRL fetch (repeatable); for air-gapped use with --revocation-offline
+  --crl FILE             a CRL (PEM or DER) to check certificates of its issuer against before any
+                         OCSP or CRL fetch (repeatable; also --crl-file); air-gapped: with --revocation-offline
   --crl-cache-dir DIR    also keep downloaded CRLs here (verified again when read back)
   --revocation-offline   never contact OCSP responders or CRL distribution points; certificates that
                          name them and no --crl-file covers have an undeterminable revocation status

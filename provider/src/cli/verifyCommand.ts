@@ -60,6 +60,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
       at: { type: 'string' },
       output: { type: 'string', default: 'text' },
       'verification-policy': { type: 'string', default: DEFAULT_VERIFICATION_POLICY },
+      crl: { type: 'string', multiple: true },
       'crl-file': { type: 'string', multiple: true },
       'crl-cache-dir': { type: 'string' },
       'revocation-offline': { type: 'boolean' },
@@ -97,7 +98,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
     ...(at ? { at } : {}),
     output: values.output,
     verificationPolicy,
-    crlFiles: values['crl-file'] ?? [],
+    crlFiles: [...(values.crl ?? []), ...(values['crl-file'] ?? [])],
     revocation: {
       offline: values['revocation-offline'] === true,
       ...(values['crl-cache-dir'] !== undefined ? { crlCacheDir: values['crl-cache-dir'] } : {}),
