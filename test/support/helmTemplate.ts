@@ -9,9 +9,11 @@
  *   field chains on `.`, variables and parentheses, method calls (`.Files.Get`), `and`/`or`/`not`/`eq`/`ne`,
  *   `index`, `len`, `printf` (%s %d %v %q);
  * - Helm and sprig functions: include, required, toYaml, fromYaml, toJson, quote, default, empty, nindent, indent,
- *   trunc, trimSuffix, contains, replace, list, append, concat, uniq, dict, set, hasKey, join, splitList, int, b64enc.
+ *   trunc, trimSuffix, contains, replace, list, append, concat, uniq, dict, set, hasKey, join, splitList, int, b64enc,
+ *   sha256sum.
  * Helm's output conventions are kept: a missing value prints as nothing, toYaml drops its final newline.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
@@ -300,6 +302,7 @@ export class ChartTemplates {
       splitList: (sep, s) => print(s).split(String(sep)),
       int: (v) => Math.trunc(Number(v)),
       b64enc: (s) => Buffer.from(print(s)).toString('base64'),
+      sha256sum: (s) => createHash('sha256').update(print(s)).digest('hex'),
       printf: (f, ...args) => sprintf(String(f), args),
       eq: (a, ...bs) => bs.some((b) => a === b),
       ne: (a, b) => a !== b,
