@@ -230,7 +230,7 @@ try {
   const coldTimer = setInterval(() => {
     coldDue += coldRps / 10;
     for (; coldDue >= 1 && ready.length > 0; coldDue--) void verify(agent, url, ca, [ready.shift() as string], () => cold);
-    coldDue = Math.min(coldDue, coldRps); // a pusher behind for a moment does not turn into a burst
+    coldDue = Math.min(coldDue, Math.max(1, coldRps)); // a pusher behind for a moment does not turn into a burst
   }, 100);
 
   const rows: { rss: number; warmP99: number; coldP99: number; errors: number }[] = [];
