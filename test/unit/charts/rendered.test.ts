@@ -48,10 +48,11 @@ describe('test/support/helmTemplate: the Go-template subset of charts/signgate',
     assert.equal(render('{{ concat (list "a") (list "b" "a") | uniq | toJson }}'), '["a","b"]');
     assert.equal(render('{{ $d := fromYaml "k: 1" }}{{ $_ := set $d "j" 2 }}{{ toJson $d }}'), '{"k":1,"j":2}');
     assert.equal(render('{{ .Files.Get "x.txt" }}'), 'file x.txt');
+    assert.equal(render('{{ "x" | sha256sum }}'), '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
   });
 
   it('refuses what it does not implement instead of rendering it wrongly', () => {
-    assert.throws(() => render('{{ sha256sum "x" }}'), (e: unknown) => e instanceof TemplateError && /function "sha256sum" is not supported/.test(e.message));
+    assert.throws(() => render('{{ randAlphaNum 8 }}'), (e: unknown) => e instanceof TemplateError && /function "randAlphaNum" is not supported/.test(e.message));
     assert.throws(() => render('{{ template "x" . }}'), (e: unknown) => e instanceof TemplateError && /"template" is not supported/.test(e.message));
     assert.throws(() => render('{{ if true }}x'), (e: unknown) => e instanceof TemplateError && /missing \{\{ end \}\}/.test(e.message));
     assert.throws(() => render('{{ .Values.a.b }}'), (e: unknown) => e instanceof TemplateError && /nil pointer evaluating \.Values\.a\.b/.test(e.message));
