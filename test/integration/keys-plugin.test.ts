@@ -142,7 +142,12 @@ describe('keys/plugin: Notation plugins, contract 1.0', function () {
   it('the plugin runs with only the environment it is given', async () => {
     await installPlugin(dir, 'env-echo', 'raw', ec);
     const file = join(dir, 'env-echo', 'notation-env-echo');
-    await writeFile(file, `#!${process.execPath}\nprocess.stderr.write(JSON.stringify({errorCode:'ERROR',errorMessage:Object.keys(process.env).sort().join(',')}));process.exit(1);\n`);
+    // Node itself copies NODE_V8_COVERAGE into every child's environment while c8 measures coverage, whatever env the
+    // parent passes, so the echo leaves that one name out.
+    await writeFile(
+      file,
+      `#!${process.execPath}\nprocess.stderr.write(JSON.stringify({errorCode:'ERROR',errorMessage:Object.keys(process.env).filter((k)=>k!=='NODE_V8_COVERAGE').sort().join(',')}));process.exit(1);\n`,
+    );
     process.env['SIGNGATE_TEST_SECRET'] = 'do-not-leak';
     try {
       await refused('env-echo', 'PLUGIN_ERROR', /with ERROR: "PATH"/, false);
