@@ -18,6 +18,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { loadChart } from '../support/helmTemplate.js';
 import { KubeApiTestServer } from '../support/kubeApiServer.js';
+import { podView, type RenderedContainer } from '../support/podView.js';
 import { createKeyPair, issueCertificate } from '../support/pki.js';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.js';
 import { createTlsServerCertificate } from '../support/tlsCerts.js';
@@ -27,45 +28,10 @@ const CHART = join(import.meta.dirname, '..', '..', 'charts', 'signgate');
 const NAMESPACE = 'signgate-system';
 const TOKEN = 'chart-test-token';
 
-interface Container {
-  command?: string[];
-  args: string[];
-  env: { name: string; value: string }[];
-  ports: { name: string; containerPort: number }[];
-  volumeMounts: { name: string; mountPath: string }[];
-}
-
-function containerOf(deployment: Record<string, unknown>): Container {
-  const spec = (deployment as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec;
+function containerOf(deployment: Record<string, unknown>): RenderedContainer {
+  const spec = (deployment as { spec: { template: { spec: { containers: RenderedContainer[] } } } }).spec.template.spec;
   assert.equal(spec.containers.length, 1);
-  return spec.containers[0] as Container;
-}
-
-/** The pod's view mapped onto this host: mount paths -> folders, `host:containerPort` -> `host:0`. */
-function podMapping(container: Container, root: string): { map(text: string): string; unmap(text: string): string } {
-  const mounts = [...container.volumeMounts].sort((a, b) => b.mountPath.length - a.mountPath.length).map((m) => [m.mountPath, join(root, m.name)] as const);
-  const alternatives = (paths: readonly string[]): RegExp => new RegExp(`(?:${paths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=/|"|$)`, 'g');
-  // one pass each way: a host folder may itself lie under a mount path (/tmp)
-  const toHost = alternatives(mounts.map(([from]) => from));
-  const toPod = alternatives(mounts.map(([, to]) => to));
-  const ports = container.ports.map((p) => p.containerPort);
-  const portPattern = new RegExp(`^(--[\\w-]+=[^:]+):(${ports.join('|')})$`);
-  let portOf = new Map<string, string>();
-  return {
-    map(text) {
-      const port = portPattern.exec(text);
-      if (port) {
-        portOf = new Map([...portOf, [`${port[1]}:0`, text]]);
-        return `${port[1]}:0`;
-      }
-      return text.replace(toHost, (from) => mounts.find(([f]) => f === from)?.[1] ?? from);
-    },
-    unmap(text) {
-      const port = portOf.get(text);
-      if (port !== undefined) return port;
-      return text.replace(toPod, (to) => mounts.find(([, t]) => t === to)?.[0] ?? to);
-    },
-  };
+  return spec.containers[0] as RenderedContainer;
 }
 
 async function gatekeeperCa(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
@@ -116,7 +82,7 @@ describe("e2e: the chart's Deployment args and env start signgate serve (Kuberne
     const container = containerOf(deployment);
     assert.ok(container.args.includes('--kubernetes'), 'the chart runs the Kubernetes source');
     const root = await dirs.make('signgate-chart-pod-');
-    const pod = podMapping(container, root);
+    const pod = podView(container, root);
     for (const m of container.volumeMounts) await mkdir(join(root, m.name), { recursive: true });
 
     // the tls Secret's files, as the kubelet mounts them
@@ -153,7 +119,7 @@ describe("e2e: the chart's Deployment args and env start signgate serve (Kuberne
     const commandWords = entrypoint.slice(main + 1);
     assert.deepEqual(commandWords, ['serve']);
     const args = container.args.map((a) => pod.map(a));
-    const env = Object.fromEntries(container.env.map((e) => [e.name, pod.map(e.value)]));
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, pod.map(e.value)]));
     assert.deepEqual(args.map((a) => pod.unmap(a)), container.args, 'only mount paths and ports differ from the rendered args');
     assert.deepEqual(Object.entries(env).map(([k, v]) => ({ name: k, value: pod.unmap(v) })), container.env, 'the rendered env, unchanged');
     serve = startServeProcess(args, { ...env, KUBECONFIG: kubeconfig }, commandWords);
