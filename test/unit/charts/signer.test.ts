@@ -166,6 +166,7 @@ describe('charts/signgate: the signing service (signer-*.yaml)', () => {
     refused({ notationPlugins: { volume: {}, mountPath: '/p', env: ['NOT-A-NAME'] } }, 'an environment variable name');
     refused({ resyncInterval: 'often' }, 'a duration');
     refused({ unknownKey: true }, 'an unknown value');
+    refused({ existingRulesConfigMap: 'my-rules' }, 'rules and an existing ConfigMap: the rules would be ignored');
     assert.equal(validate(merged({ ...base, rules: [], existingRulesConfigMap: 'my-rules' })), true, 'an existing rules ConfigMap instead of rules');
   });
 });
