@@ -16,9 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
-import { main } from '../../provider/src/cli/main.js';
 import { openTrustStore, parseTrustPolicyDocument } from '../../provider/src/notation/index.js';
 import { Registry, type Descriptor, type FetchLike } from '../../provider/src/oci/index.js';
 import { createApp, ProviderMetrics, startServer, type RunningServer } from '../../provider/src/server/index.js';
@@ -29,6 +27,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { NOTARY, TempDirs, makeConfig, pushImage, scopeConfig, signImage } from '../unit/verify/fixtures.js';
 import { httpsCall } from '../unit/server/tlsClient.js';
+import { cli } from '../support/cli.js';
 
 type Item = { key: string; value?: Verdict | string; error?: string };
 
@@ -53,17 +52,6 @@ async function ipv6Forwarder(target: string): Promise<{ port: number; close(): P
       return new Promise((r) => server.close(() => r()));
     },
   };
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
 }
 
 describe('e2e: one canonical name per image (docker-registry, CLI and provider)', function () {

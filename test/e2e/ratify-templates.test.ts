@@ -8,29 +8,17 @@
 import assert from 'node:assert/strict';
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { main } from '../../provider/src/cli/main.js';
 import { Registry, type FetchLike } from '../../provider/src/oci/index.js';
 import { createApp, startServer, type RunningServer } from '../../provider/src/server/index.js';
 import { createProviderExecutor, createRegistryPool } from '../../provider/src/verify/index.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { AT, TempDirs, makeConfig, pushImage, scopeConfig, signImage, testPki, verifierConfig } from '../unit/verify/fixtures.js';
+import { cli } from '../support/cli.js';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/ratify-templates/', import.meta.url)));
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
 
 describe('e2e: Ratify v1- and v2-style templates through signgate policy test against the live provider', function () {
   this.timeout(60_000);

@@ -9,10 +9,8 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
-import { main } from '../../provider/src/cli/main.js';
 import { loadConfigFromDocuments, type Config } from '../../provider/src/config/index.js';
 import { signEnvelope } from '../../provider/src/notation/index.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
@@ -24,19 +22,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { httpsCall } from '../unit/server/tlsClient.js';
 import { AT, TempDirs, testPki } from '../unit/verify/fixtures.js';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
+import { cli } from '../support/cli.js';
 
 /** The configuration a user writes: the trusted root inline, a notation Verifier, a Store, and optionally a Policy. */
 function configYaml(rootPem: string, policy: string | undefined): string {

@@ -6,26 +6,12 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../provider/src/cli/main.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { freePort, startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { TempDirs, pushImage, signImage } from '../unit/verify/fixtures.js';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
+import { cli, type CliRun } from '../support/cli.js';
 
 describe('signgate resolve / sign / verify against docker-registry', function () {
   this.timeout(60_000);
@@ -66,7 +52,7 @@ describe('signgate resolve / sign / verify against docker-registry', function ()
     await dirs.cleanup();
   });
 
-  const sign = (tag: string, ...extra: string[]): Promise<Run> =>
+  const sign = (tag: string, ...extra: string[]): Promise<CliRun> =>
     cli('sign', ref(tag), '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), ...extra);
 
   it('resolve prints host/repo@digest of the tag', async () => {
@@ -184,7 +170,7 @@ describe('signgate resolve / sign / verify against docker-registry', function ()
   });
 
   it('exits 2 naming the problem for bad references, files and flags', async () => {
-    const cases: [Promise<Run>, RegExp][] = [
+    const cases: [Promise<CliRun>, RegExp][] = [
       [cli('resolve', 'Not A Reference'), /invalid/],
       [cli('verify', `${registry?.host ?? ''}/cli/App:1`, ...trust), /invalid/],
       [sign('jws', '--envelope', 'pdf'), /--envelope must be jws or cose/],

@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../provider/src/cli/main.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
 import { installPlugin } from '../support/notationPlugins.js';
 import { createKeyPair, createPki, type Pki } from '../support/pki.js';
@@ -16,19 +14,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { createSoftHsm, type SoftHsm } from '../support/softhsm.js';
 import { TempDirs, pushImage } from '../unit/verify/fixtures.js';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
+import { cli } from '../support/cli.js';
 
 /** A leaf under one CA for every key of the test: the chain is [leaf, the CA's intermediate, the CA's root]. */
 function underCa(leaf: Pki, ca: Pki): Pki {

@@ -14,28 +14,16 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../provider/src/cli/main.js';
 import { staticCredentials, type Descriptor, type Registry, type RegistryEvent } from '../../provider/src/oci/index.js';
 import { HTPASSWD_PASSWORD, HTPASSWD_USER, startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { startTokenServer, type TokenServer } from '../support/tokenServer.js';
 import { TempDirs } from '../unit/verify/fixtures.js';
 import { client, pushImage, rejects, testClock } from './ociHelpers.js';
+import { cli } from '../support/cli.js';
 
 const ALICE = { username: 'alice', password: 'wonderland' };
 const ALICE_BASIC = `Basic ${Buffer.from('alice:wonderland').toString('base64')}`;
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
 
 describe('oci registry client: credentials stay with the registry (docker-registry 2.8, token realm on another host)', function () {
   this.timeout(30_000);

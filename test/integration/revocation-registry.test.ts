@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
-import { main } from '../../provider/src/cli/main.js';
 import { startProvider, type RunningProvider } from '../../provider/src/cli/serve.js';
 import { parseServeArgs } from '../../provider/src/cli/serveArgs.js';
 import { Registry, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
@@ -19,19 +17,7 @@ import { requireComponent } from '../support/requirements.js';
 import { createRevocationPki, type IssuedCert, type RevocationPki } from '../support/revocation.js';
 import { waitFor } from '../support/waitFor.js';
 import { TempDirs, pushImage } from '../unit/verify/fixtures.js';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
+import { cli } from '../support/cli.js';
 
 interface Item { key: string; value?: { isSuccess: boolean; verifierReports: { message: string; errorReason: string; extensions: Record<string, unknown> }[] }; error?: string }
 

@@ -11,35 +11,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../provider/src/cli/main.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { waitFor } from '../support/waitFor.js';
 import { TempDirs, pushImage } from '../unit/verify/fixtures.js';
+import { cli, type CliRun } from '../support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'provider', 'src', 'cli', 'main.ts');
 const TOKEN = 'test-token-0123456789abcdef';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const o: Buffer[] = [];
-  const e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() };
-}
 
 /** The test's relay between the registry and the signer. */
 class Relay {
@@ -146,7 +128,7 @@ describe('signgate signer: sign on push with docker-registry notifications', fun
   const repo = (name: string): Repository => client.repository(`${registry?.host ?? ''}/${name}`);
   const signatures = async (name: string, tag: string) => repo(name).signatureManifests(await repo(name).resolve(tag));
   const signedSoon = (name: string, tag: string) => waitFor(async () => ((await signatures(name, tag)).length > 0 ? signatures(name, tag) : undefined), `a signature on ${name}:${tag} (signer log: ${JSON.stringify(signer?.lines.slice(-8))})`, 30_000);
-  const verify = (name: string, tag: string): Promise<Run> =>
+  const verify = (name: string, tag: string): Promise<CliRun> =>
     cli('verify', `${registry?.host ?? ''}/${name}:${tag}`, '--trust-policy', join(dir, 'policy.json'), '--trust-store', join(dir, 'store'));
   const payloadOf = async (name: string, tag: string): Promise<{ targetArtifact: { digest: string; annotations?: Record<string, string> } }> => {
     const [signature] = await signatures(name, tag);
