@@ -18,6 +18,7 @@ import { requireComponent } from '../support/requirements.js';
 import { startTokenServer, type TokenServer } from '../support/tokenServer.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../unit/verify/fixtures.js';
 import { httpsCall } from '../unit/server/tlsClient.js';
+import { trustConfigYaml } from '../support/configYaml.js';
 
 const WRONG_PASSWORD = 'wrong-password-3b1f9c';
 const TOKEN_USER = 'alice';
@@ -26,31 +27,6 @@ const IDENTITY_TOKEN = 'identity-token-9c8b7a6f5e';
 const basic = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');
 /** A JWT: what the token servers issue as bearer tokens. */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
-
-function configYaml(rootPem: string, dockerConfig: string, realms: readonly string[]): string {
-  return [
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: KeyManagementProvider',
-    'metadata: {name: certs}',
-    `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(rootPem)}}}`,
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Store',
-    'metadata: {name: oras}',
-    `spec: {type: oras, parameters: {dockerConfig: ${JSON.stringify(dockerConfig)}, allowedTokenRealms: ${JSON.stringify(realms)}}}`,
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Verifier',
-    'metadata: {name: notation}',
-    'spec:',
-    '  type: notation',
-    '  artifactTypes: [application/vnd.cncf.notary.signature]',
-    '  parameters:',
-    '    verificationCertStores: {ca: {store: [certs]}}',
-    '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
-    '',
-  ].join('\n');
-}
 
 type Item = { key: string; value?: { isSuccess: boolean }; error?: string };
 
@@ -106,7 +82,7 @@ describe('e2e: no credential appears in an error, a log line or a metric label',
       { mode: 0o600 },
     );
     const realms = tokenServers.map((t) => new URL(t.realm).host);
-    await writeFile(join(dir, 'signgate.yaml'), configYaml(pki.root.pem, dockerConfig, realms));
+    await writeFile(join(dir, 'signgate.yaml'), trustConfigYaml(pki.root.pem, { dockerConfig, allowedTokenRealms: realms }));
     const settings = parseServeArgs(['--config', join(dir, 'signgate.yaml'), '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, () => '');
     assert.ok(settings !== 'help');
     const sink = new Writable({

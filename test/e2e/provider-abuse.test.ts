@@ -26,6 +26,7 @@ import { RegistryProxy } from '../support/registryProxy.js';
 import { requireComponent } from '../support/requirements.js';
 import { waitFor } from '../support/waitFor.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../unit/verify/fixtures.js';
+import { trustConfigYaml } from '../support/configYaml.js';
 
 /** Idle TLS connections held open at once (client and server ends live in this process: 2 descriptors each). */
 const IDLE_CONNECTIONS = 2000;
@@ -39,31 +40,6 @@ interface Answer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
-}
-
-function configYaml(rootPem: string): string {
-  return [
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: KeyManagementProvider',
-    'metadata: {name: certs}',
-    `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(rootPem)}}}`,
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Store',
-    'metadata: {name: oras}',
-    'spec: {type: oras, parameters: {cacheEnabled: true, ttl: 10}}',
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Verifier',
-    'metadata: {name: notation}',
-    'spec:',
-    '  type: notation',
-    '  artifactTypes: [application/vnd.cncf.notary.signature]',
-    '  parameters:',
-    '    verificationCertStores: {ca: {store: [certs]}}',
-    '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
-    '',
-  ].join('\n');
 }
 
 const providerRequest = (keys: readonly string[]): string => JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } });
@@ -183,7 +159,7 @@ describe('e2e: the provider under abuse (slow clients, idle connections, 1,000-k
     client.close();
     const dir = await dirs.make();
     const configFile = join(dir, 'signgate.yaml');
-    await writeFile(configFile, configYaml(pki.root.pem));
+    await writeFile(configFile, trustConfigYaml(pki.root.pem, { cacheEnabled: true, ttl: 10 }));
     const serve = async (flags: readonly string[]): Promise<RunningProvider> => {
       const settings = parseServeArgs(['--config', configFile, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', ...flags], {}, () => '');
       assert.ok(settings !== 'help');
@@ -206,7 +182,8 @@ describe('e2e: the provider under abuse (slow clients, idle connections, 1,000-k
   it('slow headers are cut at the headers timeout (408), a slow body at the request timeout (408), silent connections too, while a normal client is served', async function () {
     const provider = a as RunningProvider;
     closeOrder = 0;
-    const body = providerRequest([ref('abuse/normal:v1')]);
+    // padded with JSON whitespace so that, one byte every 50 ms, it could not complete in minutes even on a loaded machine
+    const body = providerRequest([ref('abuse/normal:v1')]) + ' '.repeat(4000);
     // headers that never end: one more byte of a header value every 50 ms
     const slowHeaders = await trickler(provider, 'POST /ratify/gatekeeper/v1/verify HTTP/1.1\r\nHost: localhost\r\nX-Slow: ', 'abcdefgh');
     // complete headers, then the body one byte every 50 ms: never complete within the request timeout

@@ -16,6 +16,7 @@ import { requireComponent } from '../support/requirements.js';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.js';
 import { kmpInline, verifier } from '../unit/k8s/helpers.js';
 import { AT, TempDirs, pushImage, testPki } from '../unit/verify/fixtures.js';
+import { trustConfigYaml } from '../support/configYaml.js';
 
 /** A proxy in front of the registry that holds requests while `holding`, until `release()`; `held` resolves on the first held one. */
 class Gate {
@@ -52,26 +53,6 @@ class Gate {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
-}
-
-function configYaml(pem: string): string {
-  return [
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: KeyManagementProvider',
-    'metadata: {name: certs}',
-    `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(pem)}}}`,
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Verifier',
-    'metadata: {name: notation}',
-    'spec:',
-    '  type: notation',
-    '  artifactTypes: [application/vnd.cncf.notary.signature]',
-    '  parameters:',
-    '    verificationCertStores: {ca: {store: [certs]}}',
-    '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
-    '',
-  ].join('\n');
 }
 
 /** POST /v1/verify trusting the development CA printed on stderr. */
@@ -133,7 +114,7 @@ describe('e2e: signgate serve as a process (signals, exit codes, waiting for con
       await pushImage(new Registry({ fetch: fetch as FetchLike, clock: () => AT }).repository(`${registry.host}/drain/app`), 'v1');
       gate = await new Gate(registry.host).start();
       const dir = await dirs.make();
-      await writeFile(join(dir, 'signgate.yaml'), configYaml((await testPki()).root.pem));
+      await writeFile(join(dir, 'signgate.yaml'), trustConfigYaml((await testPki()).root.pem));
       const serve = start(['--config', join(dir, 'signgate.yaml'), '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--shutdown-timeout', '30s']);
       const { url, caPem } = await listening(serve);
       const key = `${gate.host}/drain/app:v1`;

@@ -16,37 +16,12 @@ import { requireComponent } from '../support/requirements.js';
 import { startTokenServer, type TokenServer } from '../support/tokenServer.js';
 import { httpsCall } from '../unit/server/tlsClient.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../unit/verify/fixtures.js';
+import { trustConfigYaml } from '../support/configYaml.js';
 
 interface Item {
   readonly key: string;
   readonly value?: { readonly isSuccess: boolean };
   readonly error?: string;
-}
-
-function configYaml(pem: string, dockerConfig: string, allowedTokenRealms: readonly string[] | undefined): string {
-  const realms = allowedTokenRealms === undefined ? '' : `, allowedTokenRealms: ${JSON.stringify(allowedTokenRealms)}`;
-  return [
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: KeyManagementProvider',
-    'metadata: {name: certs}',
-    `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(pem)}}}`,
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Verifier',
-    'metadata: {name: notation}',
-    'spec:',
-    '  type: notation',
-    '  artifactTypes: [application/vnd.cncf.notary.signature]',
-    '  parameters:',
-    '    verificationCertStores: {ca: {store: [certs]}}',
-    '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Store',
-    'metadata: {name: oras}',
-    `spec: {type: oras, parameters: {dockerConfig: ${JSON.stringify(dockerConfig)}${realms}}}`,
-    '',
-  ].join('\n');
 }
 
 describe('e2e: a Store\'s allowedTokenRealms decides whether the provider sends registry credentials to a token realm on another host', function () {
@@ -92,7 +67,7 @@ describe('e2e: a Store\'s allowedTokenRealms decides whether the provider sends 
 
   async function verifyWith(allowedTokenRealms: readonly string[] | undefined): Promise<Item> {
     const file = join(await dirs.make(), 'signgate.yaml');
-    await writeFile(file, configYaml(pem, dockerConfig, allowedTokenRealms));
+    await writeFile(file, trustConfigYaml(pem, { dockerConfig, ...(allowedTokenRealms === undefined ? {} : { allowedTokenRealms }) }));
     const settings = parseServeArgs(['--config', file, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, () => '/embedded/default.yaml');
     assert.ok(settings !== 'help');
     const provider = await startProvider(settings, pino({ level: 'silent' }), { clock: () => AT });

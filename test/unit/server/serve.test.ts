@@ -14,6 +14,7 @@ import { requireComponent } from '../../support/requirements.js';
 import { waitFor } from '../../support/waitFor.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../verify/fixtures.js';
 import { httpsCall } from './tlsClient.js';
+import { trustConfigYaml } from '../../support/configYaml.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -29,27 +30,6 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 const defaults = (): string => '/embedded/default.yaml';
-
-/** A config with one inline certificate and one notation Verifier trusting it. */
-function configYaml(pem: string): string {
-  return [
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: KeyManagementProvider',
-    'metadata: {name: certs}',
-    `spec: {type: inline, parameters: {contentType: certificate, value: ${JSON.stringify(pem)}}}`,
-    '---',
-    'apiVersion: config.signgate.dev/v1alpha1',
-    'kind: Verifier',
-    'metadata: {name: notation}',
-    'spec:',
-    '  type: notation',
-    '  artifactTypes: [application/vnd.cncf.notary.signature]',
-    '  parameters:',
-    '    verificationCertStores: {ca: {store: [certs]}}',
-    '    trustPolicyDoc: {version: "1.0", trustPolicies: [{name: default, registryScopes: ["*"], signatureVerification: {level: strict}, trustStores: ["ca:store"], trustedIdentities: ["*"]}]}',
-    '',
-  ].join('\n');
-}
 
 describe('cli/serve: flags, environment and the wired provider', function () {
   it('--help lists every flag with its SIGNGATE_* variable', async function () {
@@ -94,7 +74,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
       await signImage(repo, image, pki);
       const dir = await dirs.make();
       const file = join(dir, 'signgate.yaml');
-      await writeFile(file, configYaml(pki.root.pem));
+      await writeFile(file, trustConfigYaml(pki.root.pem));
       const settings = parseServeArgs(['--config', file, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, defaults);
       assert.ok(settings !== 'help');
       const provider = await startProvider(settings, pino({ level: 'silent' }), { clock: () => AT });
@@ -109,7 +89,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
         const first = await ask();
         assert.equal(first.isSuccess, true, JSON.stringify(first));
         const generation = provider.configSource.current()?.generation ?? 0;
-        await writeAtomically(file, configYaml(other.root.pem));
+        await writeAtomically(file, trustConfigYaml(other.root.pem));
         await waitFor(
           () => (provider.configSource.current()?.generation ?? 0) > generation,
           `the configuration reload (last error: ${provider.configSource.lastError() ?? 'none'})`,
@@ -166,7 +146,7 @@ describe('cli/serve: flags, environment and the wired provider', function () {
     const pki = await testPki();
     try {
       const dir = await dirs.make();
-      await writeFile(join(dir, 'signgate.yaml'), configYaml(pki.root.pem));
+      await writeFile(join(dir, 'signgate.yaml'), trustConfigYaml(pki.root.pem));
       const settingsFile = join(dir, 'settings.yaml');
       await writeFile(settingsFile, 'verifyTimeout: 300ms\n');
       const settings = parseServeArgs(['--config', join(dir, 'signgate.yaml'), '--settings', settingsFile, '--verify-timeout', '4900ms', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0'], {}, defaults);
