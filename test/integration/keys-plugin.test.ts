@@ -120,9 +120,8 @@ describe('keys/plugin: Notation plugins, contract 1.0', function () {
   });
 
   it('a plugin that hangs is stopped at the timeout', async () => {
-    const started = process.hrtime.bigint();
+    // the behaviour, not a wall-clock bound: the coded timeout naming the limit it enforced (a hang would hit mocha's timeout)
     await refused('hang', 'PLUGIN_TIMEOUT', /plugin hang did not answer generate-signature within 1500 ms and was stopped/, false, { timeoutMs: 1500 });
-    assert.ok(process.hrtime.bigint() - started < 20_000_000_000n, 'returned long before the test timeout');
   });
 
   it('a plugin writing more than 64 MiB is stopped', async () => {
