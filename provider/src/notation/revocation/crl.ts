@@ -171,7 +171,11 @@ export function parseCrl(der: Uint8Array, source: string): Crl {
     const tbsParts = children(der, tbsTlv, 'tbsCertList');
     let i = 0;
     if (tbsParts[i]?.tag === TAG.integer) i++; // version v2
-    i++; // signature AlgorithmIdentifier (must equal signatureAlgorithm; the signature check uses the outer one)
+    // RFC 5280 5.1.1.2: the outer signatureAlgorithm (not covered by the signature) must equal the signed one, byte for byte
+    const signedAlgTlv = tbsParts[i++];
+    if (!signedAlgTlv || !sameBytes(tlvBytes(der, signedAlgTlv), tlvBytes(der, algTlv))) {
+      throw new Malformed('its signatureAlgorithm differs from the signature algorithm inside tbsCertList');
+    }
     const issuerTlv = tbsParts[i++];
     if (!issuerTlv || issuerTlv.tag !== TAG.sequence) throw new Malformed('its issuer name is missing');
     const thisUpdateTlv = tbsParts[i++];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { NotationError } from '../../../../provider/src/notation/errors.js';
 import { crlAuthorityProblem, parseCrl, parseCrlFile } from '../../../../provider/src/notation/revocation/crl.js';
-import { parseCertificate, type Certificate } from '../../../../provider/src/notation/x509/index.js';
+import { parseCertificate, readChildren, readTlv, type Certificate } from '../../../../provider/src/notation/x509/index.js';
 import { createRevocationPki, type RevocationPki } from '../../../support/revocation.js';
 import { requireComponent } from '../../../support/requirements.js';
 
@@ -54,6 +54,16 @@ describe('notation/revocation: CRL decoding', function () {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses a CRL whose outer signatureAlgorithm differs from the signed one (RFC 5280 5.1.1.2; found by the property above)', () => {
+    const top = readTlv(der, 0);
+    const outerAlg = top && readChildren(der, top)?.[1];
+    assert.ok(outerAlg, 'the test CRL has an outer signatureAlgorithm');
+    const bad = Uint8Array.from(der);
+    const oidFirstByte = outerAlg.contentStart + 2; // SEQUENCE { OID (tag, length, first byte ...
+    bad[oidFirstByte] = (bad[oidFirstByte] as number) ^ 0x80; // the bit that made the property fail
+    assert.throws(() => parseCrl(bad, 'mixed.crl'), (err: unknown) => isInvalid(err) && /signatureAlgorithm differs/.test((err as Error).message));
   });
 
   it('refuses truncated input, trailing bytes, empty input and more than the size cap, naming the source', () => {
