@@ -23,6 +23,7 @@ export interface SigningRuleSpec {
   readonly expiry?: string;
   readonly trigger?: 'Automatic' | 'Manual';
   readonly enabled?: boolean;
+  readonly removeSignaturesOnDelete?: boolean;
   readonly registryCredentials?: { readonly dockerConfig?: string; readonly plainHttp?: boolean };
 }
 
@@ -113,6 +114,7 @@ export function buildSigningRules(resources: readonly ConfigResource[], issues: 
         ...(expiry === undefined ? {} : { expirySeconds: expiry }),
         trigger: spec.trigger ?? 'Automatic',
         enabled: spec.enabled ?? true,
+        removeSignaturesOnDelete: spec.removeSignaturesOnDelete ?? false,
         plainHttp: spec.registryCredentials?.plainHttp ?? false,
         ...(dockerConfigPath === undefined ? {} : { dockerConfigPath }),
       }),

@@ -90,6 +90,8 @@ export interface SigningRuleConfig {
   /** Automatic: pushes and resync; Manual: backfill only. */
   readonly trigger: 'Automatic' | 'Manual';
   readonly enabled: boolean;
+  /** Opt-in: deleting the rule deletes the signatures made with its certificate from its namespace (signing/removal.ts). */
+  readonly removeSignaturesOnDelete: boolean;
   readonly plainHttp: boolean;
   readonly dockerConfigPath?: string;
 }

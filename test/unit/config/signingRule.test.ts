@@ -45,6 +45,7 @@ describe('config: SigningRule', () => {
         envelope: 'jws',
         trigger: 'Automatic',
         enabled: true,
+        removeSignaturesOnDelete: false,
         plainHttp: false,
       },
     ]);
