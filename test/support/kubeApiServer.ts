@@ -9,6 +9,14 @@
  * - the status subresource: `PUT .../<name>/status` (optimistic concurrency on metadata.resourceVersion, 409 on
  *   conflict) and `PATCH .../<name>/status` with `application/merge-patch+json`; status writes bump resourceVersion,
  *   never generation; spec writes bump both;
+ * - for any group/version/plural (custom resources, core v1 configmaps/pods/events/secrets, coordination.k8s.io
+ *   leases): get; create (`POST` to the collection, `metadata.generateName` honoured, 409 AlreadyExists); replace
+ *   (`PUT .../<name>`, 409 Conflict when `metadata.resourceVersion` is stale); JSON merge patch of the object
+ *   (`PATCH .../<name>`, `application/merge-patch+json`, e.g. labels or finalizers; a resourceVersion in the patch is
+ *   a precondition); delete (`DELETE .../<name>`, optional `preconditions.resourceVersion`): an object with
+ *   `metadata.finalizers` only gets `deletionTimestamp` (and a generation bump) and is removed when an update empties
+ *   its finalizers, as the API server does. Writes to the main resource keep the stored status; a list takes a
+ *   `labelSelector` of `key=value` terms;
  * - bearer-token authentication (401 otherwise), and fault injection (`failNext`), plus a request log.
  * Everything else (admission, field validation, RBAC, selectors beyond metadata.name) is out of scope.
  */
@@ -135,24 +143,16 @@ export class KubeApiTestServer {
     const typeKey = typeKeyOf(String(o.apiVersion), String(o.kind));
     const key = this.key(typeKey, o.metadata.namespace as string | undefined, String(o.metadata.name));
     const old = this.objects.get(key);
-    const rv = ++this.rv;
-    const sameSpec = old !== undefined && JSON.stringify(old.spec) === JSON.stringify(o.spec) && JSON.stringify(old.data) === JSON.stringify(o.data);
-    const generation = old === undefined ? 1 : Number(old.metadata.generation) + (sameSpec ? 0 : 1);
-    o.metadata = { ...o.metadata, resourceVersion: String(rv), generation, uid: old?.metadata.uid ?? `uid-${rv}`, creationTimestamp: '2025-01-01T00:00:00Z' };
     if (old?.status !== undefined && o.status === undefined) o.status = old.status;
-    this.objects.set(key, o);
-    this.emit({ rv, type: old === undefined ? 'ADDED' : 'MODIFIED', typeKey, object: clone(o) });
-    return clone(o);
+    return this.write(typeKey, key, old, o) ?? clone(o);
   }
 
+  /** Deletes an object as `DELETE` does: with finalizers it only gets a deletionTimestamp. */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): void {
     const typeKey = typeKeyOf(apiVersion, kind);
     const key = this.key(typeKey, namespace, name);
     const old = this.objects.get(key);
-    if (!old) return;
-    this.objects.delete(key);
-    const rv = ++this.rv;
-    this.emit({ rv, type: 'DELETED', typeKey, object: { ...clone(old), metadata: { ...old.metadata, resourceVersion: String(rv) } } });
+    if (old) this.markDeleted(typeKey, key, old);
   }
 
   get(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined {
@@ -201,6 +201,45 @@ export class KubeApiTestServer {
     return `${typeKey}|${namespace ?? ''}|${name}`;
   }
 
+  /**
+   * Stores `next` in place of `old` at a new resourceVersion (generation bumped when spec/data change or deletion
+   * starts; uid, creation and deletion timestamps kept). An object being deleted whose finalizers are now empty is
+   * removed instead; the answer is then undefined.
+   */
+  private write(typeKey: string, key: string, old: KubeObject | undefined, next: KubeObject): KubeObject | undefined {
+    const rv = ++this.rv;
+    const sameSpec = old !== undefined && JSON.stringify(old.spec) === JSON.stringify(next.spec) && JSON.stringify(old.data) === JSON.stringify(next.data);
+    const deletionStarts = old !== undefined && old.metadata.deletionTimestamp === undefined && next.metadata.deletionTimestamp !== undefined;
+    const generation = old === undefined ? 1 : Number(old.metadata.generation) + (sameSpec && !deletionStarts ? 0 : 1);
+    const deletionTimestamp = old?.metadata.deletionTimestamp ?? next.metadata.deletionTimestamp;
+    next.metadata = {
+      ...next.metadata,
+      resourceVersion: String(rv),
+      generation,
+      uid: old?.metadata.uid ?? `uid-${rv}`,
+      creationTimestamp: '2025-01-01T00:00:00Z',
+      ...(deletionTimestamp !== undefined ? { deletionTimestamp } : {}),
+    };
+    const finalizers = next.metadata.finalizers;
+    if (deletionTimestamp !== undefined && (!Array.isArray(finalizers) || finalizers.length === 0)) {
+      this.objects.delete(key);
+      this.emit({ rv, type: 'DELETED', typeKey, object: clone(next) });
+      return undefined;
+    }
+    this.objects.set(key, next);
+    this.emit({ rv, type: old === undefined ? 'ADDED' : 'MODIFIED', typeKey, object: clone(next) });
+    return clone(next);
+  }
+
+  private markDeleted(typeKey: string, key: string, old: KubeObject): KubeObject {
+    const next = { ...clone(old), metadata: { ...clone(old.metadata), deletionTimestamp: old.metadata.deletionTimestamp ?? new Date().toISOString() } };
+    return this.write(typeKey, key, old, next) ?? next;
+  }
+
+  private conflict(res: http.ServerResponse, target: { typeKey: string; name?: string }): void {
+    this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${target.typeKey} "${target.name ?? ''}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
+
   private emit(event: StoredEvent): void {
     this.history.push(event);
     for (const w of this.watches) if (this.matches(w, event.typeKey, event.object)) w.res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
@@ -244,9 +283,12 @@ export class KubeApiTestServer {
     if (target.name === undefined && method === 'GET') {
       const filter = { typeKey: target.typeKey, namespace: target.namespace, name: fieldName };
       if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return this.watch(url, filter, res);
-      const items = [...this.objects.entries()].filter(([k, o]) => k.startsWith(`${target.typeKey}|`) && this.matches(filter, target.typeKey, o)).map(([, o]) => clone(o));
+      const labels = (url.searchParams.get('labelSelector') ?? '').split(',').filter((t) => t !== '').map((t) => t.split('='));
+      const labelled = (o: KubeObject): boolean => labels.every(([k, v]) => (o.metadata.labels as Record<string, unknown> | undefined)?.[k ?? ''] === v);
+      const items = [...this.objects.entries()].filter(([k, o]) => k.startsWith(`${target.typeKey}|`) && this.matches(filter, target.typeKey, o) && labelled(o)).map(([, o]) => clone(o));
       return this.send(res, 200, { kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items });
     }
+    if (target.name === undefined && method === 'POST') return this.create(target, body, res);
     if (target.name !== undefined && target.subresource === 'status' && (method === 'PUT' || method === 'PATCH')) {
       const key = this.key(target.typeKey, target.namespace, target.name);
       const old = this.objects.get(key);
@@ -267,11 +309,42 @@ export class KubeApiTestServer {
       this.emit({ rv, type: 'MODIFIED', typeKey: target.typeKey, object: clone(updated) });
       return this.send(res, 200, updated);
     }
-    if (target.name !== undefined && method === 'GET' && target.subresource === undefined) {
-      const o = this.objects.get(this.key(target.typeKey, target.namespace, target.name));
-      return o ? this.send(res, 200, o) : this.status(res, 404, 'NotFound', `${target.typeKey} "${target.name}" not found`);
+    if (target.name !== undefined && target.subresource === undefined && ['GET', 'PUT', 'PATCH', 'DELETE'].includes(method)) {
+      const key = this.key(target.typeKey, target.namespace, target.name);
+      const old = this.objects.get(key);
+      if (!old) return this.status(res, 404, 'NotFound', `${target.typeKey} "${target.name}" not found`);
+      if (method === 'GET') return this.send(res, 200, old);
+      const incoming = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+      if (method === 'DELETE') {
+        const precondition = (incoming.preconditions as Record<string, unknown> | undefined)?.resourceVersion;
+        if (precondition !== undefined && precondition !== old.metadata.resourceVersion) return this.conflict(res, target);
+        return this.send(res, 200, this.markDeleted(target.typeKey, key, old));
+      }
+      const rv = (incoming.metadata as Record<string, unknown> | undefined)?.resourceVersion;
+      if (rv !== undefined && rv !== old.metadata.resourceVersion) return this.conflict(res, target);
+      if (method === 'PATCH' && req.headers['content-type'] !== 'application/merge-patch+json') return this.status(res, 415, 'UnsupportedMediaType', `unsupported patch type ${String(req.headers['content-type'])}`);
+      const next = (method === 'PUT' ? clone(incoming) : mergePatch(clone(old), incoming)) as KubeObject;
+      if (typeof next.metadata !== 'object' || next.metadata === null || (next.metadata.name !== undefined && next.metadata.name !== target.name)) return this.status(res, 400, 'BadRequest', `metadata.name must be "${target.name}"`);
+      next.metadata = { ...next.metadata, name: target.name, ...(target.namespace !== undefined ? { namespace: target.namespace } : {}) };
+      if (old.status === undefined) delete next.status;
+      else next.status = clone(old.status);
+      const written = this.write(target.typeKey, key, old, next);
+      return this.send(res, 200, written ?? next);
     }
     return this.status(res, 405, 'MethodNotAllowed', `${method} ${url.pathname} is not implemented by the test server`);
+  }
+
+  private create(target: { typeKey: string; namespace?: string }, body: unknown, res: http.ServerResponse): void {
+    const o = (typeof body === 'object' && body !== null ? clone(body) : {}) as KubeObject;
+    const meta = typeof o.metadata === 'object' && o.metadata !== null ? o.metadata : {};
+    const generateName = typeof meta.generateName === 'string' ? meta.generateName : undefined;
+    const name = typeof meta.name === 'string' && meta.name !== '' ? meta.name : generateName !== undefined ? `${generateName}${(this.rv + 1).toString(36)}` : undefined;
+    if (name === undefined) return this.status(res, 422, 'Invalid', `${target.typeKey}: metadata.name or metadata.generateName is required`);
+    if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') return this.status(res, 400, 'BadRequest', 'resourceVersion should not be set on objects to be created');
+    o.metadata = { ...meta, name, ...(target.namespace !== undefined ? { namespace: target.namespace } : {}) };
+    const key = this.key(target.typeKey, target.namespace, name);
+    if (this.objects.has(key)) return this.status(res, 409, 'AlreadyExists', `${target.typeKey} "${name}" already exists`);
+    this.send(res, 201, this.write(target.typeKey, key, undefined, o));
   }
 
   private watch(url: URL, filter: { typeKey: string; namespace: string | undefined; name: string | undefined }, res: http.ServerResponse): void {
