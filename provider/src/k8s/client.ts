@@ -32,7 +32,7 @@ export interface RequestOptions {
 
 export interface KubeClient {
   /** One JSON request; resolves the parsed body of a 2xx answer, throws KubeError otherwise. */
-  request(method: 'GET' | 'PUT' | 'PATCH' | 'POST', path: string, options?: RequestOptions): Promise<unknown>;
+  request(method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<unknown>;
   /** A watch stream: `onEvent` per event; resolves when the server ends the stream, rejects with KubeError. */
   watch(path: string, query: Readonly<Record<string, string>>, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
 }

@@ -19,3 +19,9 @@ export class KubeError extends SigngateError<KubeErrorCode> {
     this.status = options?.status;
   }
 }
+
+/** `error` as a KubeError saying what was being done (`cannot <what>: …`), its code and HTTP status kept. */
+export function kubeErrorWhile(what: string, error: unknown, hint = ''): KubeError {
+  const e = error instanceof KubeError ? error : new KubeError('KUBE_RESPONSE', error instanceof Error ? error.message : String(error), { cause: error });
+  return new KubeError(e.code, `cannot ${what}: ${e.message}${hint}`, { cause: e, ...(e.status !== undefined ? { status: e.status } : {}) });
+}
