@@ -16,7 +16,7 @@ function verdict(isSuccess: boolean): Verdict {
 
 function filled(): VerdictCache {
   const cache = new VerdictCache({ ttlMs: 600_000 }, clock);
-  for (const generation of [1, 2]) {
+  for (const generation of ['digest-1', 'digest-2']) {
     for (const scope of ['', 'team-a']) {
       cache.set(verdictKey(scope, `${APP}@${D1}`, generation), verdict(false));
       cache.set(verdictKey(scope, `${APP}@${D2}`, generation), verdict(true));
@@ -30,7 +30,7 @@ describe('verify/verdictCache: invalidation by subject and by repository', () =>
   it('invalidateSubject drops the subject in every scope and generation, and nothing else', () => {
     const cache = filled();
     assert.equal(cache.invalidateSubject(`${APP}@${D1}`), 4);
-    for (const generation of [1, 2]) {
+    for (const generation of ['digest-1', 'digest-2']) {
       for (const scope of ['', 'team-a']) {
         assert.equal(cache.get(verdictKey(scope, `${APP}@${D1}`, generation)), undefined);
         assert.ok(cache.get(verdictKey(scope, `${APP}@${D2}`, generation)));
@@ -44,15 +44,15 @@ describe('verify/verdictCache: invalidation by subject and by repository', () =>
   it('invalidateSubject reads any spelling of the name through oci/reference (case of the host, a tag)', () => {
     const cache = filled();
     assert.equal(cache.invalidateSubject(`REGISTRY.example.com:5000/team/app:v1@${D2}`), 4);
-    assert.equal(cache.get(verdictKey('', `${APP}@${D2}`, 1)), undefined);
+    assert.equal(cache.get(verdictKey('', `${APP}@${D2}`, 'digest-1')), undefined);
   });
 
   it('invalidateRepository drops every subject of the repository and no other repository', () => {
     const cache = filled();
     assert.equal(cache.invalidateRepository(APP), 8);
-    assert.equal(cache.get(verdictKey('', `${APP}@${D1}`, 1)), undefined);
-    assert.equal(cache.get(verdictKey('team-a', `${APP}@${D2}`, 2)), undefined);
-    assert.ok(cache.get(verdictKey('', `${OTHER}@${D1}`, 1)));
+    assert.equal(cache.get(verdictKey('', `${APP}@${D1}`, 'digest-1')), undefined);
+    assert.equal(cache.get(verdictKey('team-a', `${APP}@${D2}`, 'digest-2')), undefined);
+    assert.ok(cache.get(verdictKey('', `${OTHER}@${D1}`, 'digest-1')));
     assert.equal(cache.invalidateRepository(`${APP}/sub`), 0, 'a nested repository is another repository');
     assert.equal(cache.stats().entries, 4);
   });
@@ -67,8 +67,8 @@ describe('verify/verdictCache: invalidation by subject and by repository', () =>
 
   it('a verdict whose work began before an invalidation of its subject or repository is not stored', () => {
     const cache = new VerdictCache({ ttlMs: 600_000 }, clock);
-    const k1 = verdictKey('', `${APP}@${D1}`, 1);
-    const k2 = verdictKey('', `${OTHER}@${D1}`, 1);
+    const k1 = verdictKey('', `${APP}@${D1}`, 'digest-1');
+    const k2 = verdictKey('', `${OTHER}@${D1}`, 'digest-1');
     const before = cache.mark();
     cache.invalidateSubject(`${APP}@${D1}`);
     cache.set(k1, verdict(false), before);
@@ -85,9 +85,9 @@ describe('verify/verdictCache: invalidation by subject and by repository', () =>
 
   it('keeps its subject index in step with evictions (bounded by the entry limit)', () => {
     const cache = new VerdictCache({ ttlMs: 600_000, maxEntries: 2 }, clock);
-    cache.set(verdictKey('', `${APP}@${D1}`, 1), verdict(true));
-    cache.set(verdictKey('', `${APP}@${D2}`, 1), verdict(true));
-    cache.set(verdictKey('', `${OTHER}@${D1}`, 1), verdict(true)); // evicts APP@D1
+    cache.set(verdictKey('', `${APP}@${D1}`, 'digest-1'), verdict(true));
+    cache.set(verdictKey('', `${APP}@${D2}`, 'digest-1'), verdict(true));
+    cache.set(verdictKey('', `${OTHER}@${D1}`, 'digest-1'), verdict(true)); // evicts APP@D1
     assert.equal(cache.invalidateSubject(`${APP}@${D1}`), 0);
     assert.equal(cache.invalidateRepository(APP), 1);
     assert.equal(cache.stats().entries, 1);
