@@ -6,7 +6,7 @@ export type EventErrorCode =
   | 'EVENT_TOO_LARGE' // the body is larger than the limit
   | 'EVENT_MEDIA_TYPE' // a Content-Type that is neither the Distribution envelope nor JSON
   | 'EVENT_MALFORMED' // not JSON, or not the shape of a Distribution envelope / Harbor webhook
-  | 'EVENT_UNRELATED' // a well-formed notification of a kind this service does not act on (e.g. Harbor DELETE_ARTIFACT)
+  | 'EVENT_UNRELATED' // a well-formed notification of a kind this service does not act on (e.g. Harbor SCANNING_COMPLETED)
   | 'TOKEN_FILE_INVALID'; // the --token-file cannot be read or holds no token: every request is refused
 
 export class EventError extends SigngateError<EventErrorCode> {}

@@ -1,14 +1,15 @@
 /**
- * Registry push notifications -> one typed PushEvent. Two wire formats:
+ * Registry notifications -> typed PushEvents and DeleteEvents. Two wire formats:
  *
  * - CNCF Distribution (docker-registry): `Content-Type: application/vnd.docker.distribution.events.v1+json`, body
  *   `{"events":[{id, timestamp, action, target:{mediaType, digest, size, repository, url, tag}, request:{host}}]}`.
  *   A registry sends every push and pull, of blobs too, to each endpoint and retries an envelope until it is
- *   acknowledged, so events this service does not act on (pulls, blobs, deletes) are dropped here and the envelope
- *   is still accepted; only an envelope that is not one is refused.
- * - Harbor webhooks (`Content-Type: application/json`): `{"type":"PUSH_ARTIFACT", "event_data":{"resources":[{digest,
- *   tag, resource_url}], "repository":{repo_full_name}}}`. Harbor sends only the event types a policy selects, so
- *   another type is a misconfigured webhook: EVENT_UNRELATED.
+ *   acknowledged, so events no service acts on (pulls, blob pushes) are dropped here and the envelope is still
+ *   accepted; only an envelope that is not one is refused. A delete (`action: delete`) names only the repository and
+ *   the deleted digest: it becomes a DeleteEvent (the signer ignores those, the provider invalidates).
+ * - Harbor webhooks (`Content-Type: application/json`): `{"type":"PUSH_ARTIFACT"|"DELETE_ARTIFACT",
+ *   "event_data":{"resources":[{digest, tag, resource_url}], "repository":{repo_full_name}}}`. Harbor sends only the
+ *   event types a policy selects, so another type is a misconfigured webhook: EVENT_UNRELATED.
  *
  * Every name is put into oci's canonical form; tags and digests are checked by oci's reference grammar. A push
  * event is a hint: the signer re-reads the manifest from the registry.
@@ -38,11 +39,19 @@ export interface PushEvent {
   readonly mediaType?: string;
 }
 
+/**
+ * Content deleted from a registry: a manifest by digest (Distribution names nothing else: not its tags, media type
+ * or subject), or for Harbor an artifact with its digest and tag.
+ */
+export type DeleteEvent = PushEvent;
+
 export interface ParsedNotification {
   readonly source: EventSource;
   /** Manifest pushes, deduplicated. */
   readonly pushes: readonly PushEvent[];
-  /** Events of the envelope this service does not act on (pulls, blob pushes, deletes). */
+  /** Deletions, deduplicated (the signer ignores them; the provider drops what it cached for them). */
+  readonly deletes: readonly DeleteEvent[];
+  /** Events of the envelope no service acts on (pulls, blob pushes). */
   readonly ignored: number;
 }
 
@@ -123,36 +132,42 @@ function parseDistribution(value: unknown): ParsedNotification {
   if (!isRecord(value) || !Array.isArray(value.events)) throw malformed(what, 'is not an envelope {"events":[...]}');
   if (value.events.length > EVENT_LIMITS.maxEvents) throw new EventError('EVENT_TOO_LARGE', `${what} carries ${value.events.length} events, more than ${EVENT_LIMITS.maxEvents}; lower the endpoint's threshold`);
   const pushes: PushEvent[] = [];
+  const deletes: DeleteEvent[] = [];
   let ignored = 0;
   for (const [i, event] of value.events.entries()) {
     const at = `${what}'s event ${i}`;
     if (!isRecord(event) || !isRecord(event.target)) throw malformed(at, 'is not an object with a target');
     const id = text(event.id, 256) ?? `#${i}`;
     const mediaType = text(event.target.mediaType, 256);
-    if (event.action !== 'push' || mediaType === undefined || !MANIFEST_MEDIA_TYPES.includes(mediaType)) {
+    const isDelete = event.action === 'delete' && event.target.digest !== undefined;
+    if (!isDelete && (event.action !== 'push' || mediaType === undefined || !MANIFEST_MEDIA_TYPES.includes(mediaType))) {
       ignored++;
       continue;
     }
     const repository = text(event.target.repository, 256);
     if (repository === undefined) throw malformed(at, 'has no target.repository');
     const name = canonicalTarget(`${at} (${id})`, distributionHost(event, at), repository, event.target.tag, event.target.digest);
-    pushes.push(Object.freeze({ source: 'distribution', id, ...name, mediaType }));
+    const typed = Object.freeze({ source: 'distribution' as const, id, ...name, ...(mediaType === undefined ? {} : { mediaType }) });
+    (isDelete ? deletes : pushes).push(typed);
   }
-  return { source: 'distribution', pushes: dedupe(pushes), ignored };
+  return { source: 'distribution', pushes: dedupe(pushes), deletes: dedupe(deletes), ignored };
 }
 
 function parseHarbor(value: unknown): ParsedNotification {
   const what = 'the Harbor webhook';
   if (!isRecord(value) || typeof value.type !== 'string' || !isRecord(value.event_data)) throw malformed(what, 'is not {"type":..., "event_data":{...}}');
-  if (value.type !== 'PUSH_ARTIFACT') {
-    throw new EventError('EVENT_UNRELATED', `${what} is of type "${value.type.slice(0, 64)}"; signgate acts on PUSH_ARTIFACT only: select just "Artifact pushed" in the Harbor webhook policy`);
+  if (value.type !== 'PUSH_ARTIFACT' && value.type !== 'DELETE_ARTIFACT') {
+    throw new EventError(
+      'EVENT_UNRELATED',
+      `${what} is of type "${value.type.slice(0, 64)}"; signgate acts on PUSH_ARTIFACT and DELETE_ARTIFACT only: select just "Artifact pushed" and "Artifact deleted" in the Harbor webhook policy`,
+    );
   }
   const data = value.event_data;
   const repository = isRecord(data.repository) ? text(data.repository.repo_full_name, 256) : undefined;
   if (repository === undefined || !Array.isArray(data.resources)) throw malformed(what, 'has no event_data.repository.repo_full_name or event_data.resources');
   if (data.resources.length > EVENT_LIMITS.maxEvents) throw new EventError('EVENT_TOO_LARGE', `${what} lists ${data.resources.length} resources, more than ${EVENT_LIMITS.maxEvents}`);
   const occurred = typeof value.occur_at === 'number' ? String(value.occur_at) : 'unknown';
-  const pushes: PushEvent[] = [];
+  const events: PushEvent[] = [];
   for (const [i, resource] of data.resources.entries()) {
     const at = `${what}'s resource ${i}`;
     if (!isRecord(resource)) throw malformed(at, 'is not an object');
@@ -160,9 +175,10 @@ function parseHarbor(value: unknown): ParsedNotification {
     const slash = url?.indexOf('/') ?? -1;
     if (url === undefined || slash <= 0) throw malformed(at, 'has no resource_url host/repository');
     const name = canonicalTarget(at, url.slice(0, slash), repository, resource.tag, resource.digest);
-    pushes.push(Object.freeze({ source: 'harbor', id: `harbor-${occurred}-${i}`, ...name }));
+    events.push(Object.freeze({ source: 'harbor', id: `harbor-${occurred}-${i}`, ...name }));
   }
-  return { source: 'harbor', pushes: dedupe(pushes), ignored: 0 };
+  const pushed = value.type === 'PUSH_ARTIFACT';
+  return { source: 'harbor', pushes: pushed ? dedupe(events) : [], deletes: pushed ? [] : dedupe(events), ignored: 0 };
 }
 
 function dedupe(pushes: readonly PushEvent[]): readonly PushEvent[] {

@@ -32,15 +32,15 @@ describe('events: parseNotification', () => {
     assert.deepEqual(parsed.pushes, [{ source: 'distribution', id: 'e1', registry: 'registry.example', repository: 'team/app', tag: 'v1', digest: DIGEST, mediaType: OCI_MANIFEST }]);
   });
 
-  it('drops pulls, blob pushes and deletes but accepts the envelope (the registry retries refused envelopes)', () => {
+  it('drops pulls and blob pushes but accepts the envelope (the registry retries refused envelopes)', () => {
     const events = [
       distributionEvent({ action: 'pull' }),
       distributionEvent({}, { mediaType: 'application/octet-stream' }),
-      distributionEvent({ action: 'delete' }),
       distributionEvent({ id: 'e2' }, { tag: undefined }),
     ];
     const parsed = parseNotification(MEDIA_TYPE_DISTRIBUTION_EVENTS, JSON.stringify({ events }));
-    assert.equal(parsed.ignored, 3);
+    assert.equal(parsed.ignored, 2);
+    assert.deepEqual(parsed.deletes, []);
     assert.equal(parsed.pushes.length, 1);
     assert.equal(parsed.pushes[0]?.tag, undefined);
     assert.equal(parsed.pushes[0]?.digest, DIGEST);
@@ -68,7 +68,7 @@ describe('events: parseNotification', () => {
   });
 
   it('refuses a Harbor webhook of another type as unrelated, saying what to select', () => {
-    rejects('EVENT_UNRELATED', () => parseNotification('application/json', JSON.stringify({ type: 'DELETE_ARTIFACT', event_data: {} })), /PUSH_ARTIFACT only/);
+    rejects('EVENT_UNRELATED', () => parseNotification('application/json', JSON.stringify({ type: 'SCANNING_COMPLETED', event_data: {} })), /PUSH_ARTIFACT and DELETE_ARTIFACT only/);
   });
 
   it('refuses other content types, broken JSON, wrong shapes, bad names and deep nesting', () => {
