@@ -5,3 +5,4 @@ export { startInformer, type Informer, type InformerOptions, type KubeObject } f
 export { watchKubernetesConfig, type KubernetesConfigSource, type KubernetesSourceOptions } from './source.js';
 export { DEFAULT_GATEKEEPER_CA_SECRET, watchGatekeeperCa, type GatekeeperCa, type GatekeeperCaOptions } from './gatekeeperCa.js';
 export { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type SecretKeyRef } from './start.js';
+export { createLeaseElector, DEFAULT_LEASE_TIMING, LEADER_LABEL, type LeaseElector, type LeaseElectorOptions, type LeaseTiming } from './lease.js';
