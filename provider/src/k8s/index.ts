@@ -6,3 +6,4 @@ export { watchKubernetesConfig, type KubernetesConfigSource, type KubernetesSour
 export { DEFAULT_GATEKEEPER_CA_SECRET, watchGatekeeperCa, type GatekeeperCa, type GatekeeperCaOptions } from './gatekeeperCa.js';
 export { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKubernetesConfig, type SecretKeyRef } from './start.js';
 export { createLeaseElector, DEFAULT_LEASE_TIMING, LEADER_LABEL, type LeaseElector, type LeaseElectorOptions, type LeaseTiming } from './lease.js';
+export { baselineConfigMapName, configMapBaselineStore, MAX_BASELINE_CONFIGMAP_BYTES, type ConfigMapBaselineOptions } from './baselineConfigMap.js';

@@ -15,7 +15,7 @@ import { listReferrers } from './referrers.js';
 import { listPaged } from './listing.js';
 import { pushBlob, pushManifest, pushSignature, type PushSignatureInput, type PushedSignature } from './push.js';
 import type { Authenticator } from './auth.js';
-import type { RegistryCaches } from './cache.js';
+import { tagKey, type RegistryCaches } from './cache.js';
 import type { Sent, Transport } from './transport.js';
 
 export interface RequestOptions {
@@ -81,7 +81,7 @@ export class Repository {
 
   /** Resolves a tag or digest (default: the reference this repository was opened with) to the manifest descriptor. */
   async resolve(reference: string = this.defaultReference, options: RequestOptions = {}): Promise<Descriptor> {
-    const key = `${this.name}${isDigest(reference) ? '@' : ':'}${reference}`;
+    const key = tagKey(this.name, reference);
     const cached = this.ctx.caches.tags.get(key);
     if (cached !== undefined) return cached;
     let descriptor: Descriptor | undefined;
