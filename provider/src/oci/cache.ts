@@ -3,7 +3,8 @@
  * - tags: `registry/repo:tag` -> manifest descriptor, TTL (default 10 s, like oras' cache);
  * - referrers: `registry/repo@digest|artifactType` -> referrer descriptors, same TTL;
  * - content: `registry/repo@digest` -> verified bytes, immutable, bounded in total bytes.
- * TTLs run on the injected clock.
+ * TTLs run on the injected clock. `invalidate` drops what a registry event made stale (a moved tag, a subject's new or
+ * deleted referrer, anything of a repository); content is addressed by digest and never stale.
  */
 import { LRUCache } from 'lru-cache';
 import type { Descriptor } from './descriptor.js';
@@ -15,6 +16,22 @@ export interface CacheOptions {
   readonly referrerEntries?: number;
   /** Total bytes of cached manifests and blobs (default 64 MiB; 0 disables). */
   readonly contentBytes?: number;
+}
+
+/** What a registry event made stale; `name` is the canonical `host/repo` (oci/reference's formatRepository). */
+export type CacheInvalidation =
+  | { readonly kind: 'tag'; readonly name: string; readonly tag: string }
+  | { readonly kind: 'subject'; readonly name: string; readonly digest: string }
+  | { readonly kind: 'repository'; readonly name: string };
+
+/** The tags cache's key of a tag or digest resolution (`reference` is a tag or `alg:hex`). */
+export function tagKey(name: string, reference: string): string {
+  return `${name}${reference.includes(':') ? '@' : ':'}${reference}`;
+}
+
+/** The referrers cache's key of one subject's referrer list, filtered by artifactType or not. */
+export function referrersKey(name: string, subjectDigest: string, artifactType: string | undefined): string {
+  return `${name}@${subjectDigest}|${artifactType ?? ''}`;
 }
 
 export interface CacheCounters {
@@ -45,8 +62,15 @@ class Counted<V extends object> {
     this.lru?.set(key, value);
   }
 
-  delete(key: string): void {
-    this.lru?.delete(key);
+  delete(key: string): boolean {
+    return this.lru?.delete(key) ?? false;
+  }
+
+  /** Deletes every key starting with one of `prefixes`; returns how many. */
+  deleteByPrefix(...prefixes: readonly string[]): number {
+    let dropped = 0;
+    for (const key of [...(this.lru?.keys() ?? [])]) if (prefixes.some((p) => key.startsWith(p)) && this.delete(key)) dropped++;
+    return dropped;
   }
 
   counters(): CacheCounters {
@@ -80,6 +104,18 @@ export class RegistryCaches {
       referrers: this.referrers.counters(),
       content: { ...this.content.counters(), bytes: this.content.lru?.calculatedSize ?? 0 },
     };
+  }
+
+  /** Drops the tag resolutions and referrer lists `change` made stale; returns how many entries. */
+  invalidate(change: CacheInvalidation): number {
+    switch (change.kind) {
+      case 'tag':
+        return this.tags.delete(tagKey(change.name, change.tag)) ? 1 : 0;
+      case 'subject':
+        return this.referrers.deleteByPrefix(referrersKey(change.name, change.digest, undefined));
+      case 'repository':
+        return this.tags.deleteByPrefix(`${change.name}:`, `${change.name}@`) + this.referrers.deleteByPrefix(`${change.name}@`);
+    }
   }
 
   clear(): void {

@@ -4,6 +4,8 @@ export { parseReference, formatReference, formatRepository, parseRepositoryName,
 export type { SignatureManifest, SignatureManifestForm } from './signatureManifest.js';
 export { openOciLayout, type OciLayout, type OciLayoutOptions } from './layout.js';
 export { ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTARY_SIGNATURE, MANIFEST_MEDIA_TYPES, isIndexMediaType } from './mediaTypes.js';
+export type { CacheInvalidation } from './cache.js';
+export { parseReferrersTag } from './referrers.js';
 export { createRegistry, Registry, type RegistryOptions, type RegistryStats, type ReferrersSupport } from './registry.js';
 export type { Repository, RequestOptions, FetchedManifest } from './repository.js';
 export type { PushSignatureInput, PushedSignature } from './push.js';

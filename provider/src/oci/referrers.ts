@@ -6,6 +6,7 @@
 import { OciError } from './errors.js';
 import { readBody } from './body.js';
 import { computeDigest, parseDigest } from './digest.js';
+import { referrersKey } from './cache.js';
 import type { Descriptor } from './descriptor.js';
 import { statusError } from './httpError.js';
 import { decodeJson, parseImageIndex } from './manifest.js';
@@ -17,6 +18,16 @@ import type { Repository } from './repository.js';
 export function referrersTag(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
   return `${algorithm.slice(0, 32)}-${hex.slice(0, 64)}`;
+}
+
+/**
+ * Whether `tag` is a referrers tag (`sha256-<64 hex>`, `sha512-<64 hex>`), and the subject digest it stands for
+ * when the tag holds all of it (sha256; a sha512 digest is truncated in its tag). Undefined for any other tag.
+ */
+export function parseReferrersTag(tag: string): { readonly subjectDigest?: string } | undefined {
+  const m = /^(sha256|sha512)-([a-f0-9]{64})$/.exec(tag);
+  if (m === null) return undefined;
+  return m[1] === 'sha256' ? { subjectDigest: `sha256:${m[2] ?? ''}` } : {};
 }
 
 /** The rel="next" target of a Link header, resolved against `base`; a different origin is refused (SSRF). */
@@ -101,7 +112,7 @@ async function byTagSchema(repo: Repository, subject: Descriptor, artifactType: 
 
 export async function listReferrers(repo: Repository, subject: Descriptor, artifactType: string | undefined, signal?: AbortSignal): Promise<readonly Descriptor[]> {
   const { caches, referrersSupport } = repo.context;
-  const key = `${repo.name}@${subject.digest}|${artifactType ?? ''}`;
+  const key = referrersKey(repo.name, subject.digest, artifactType);
   const cached = caches.referrers.get(key);
   if (cached !== undefined) return cached;
   let list: readonly Descriptor[] | undefined;
@@ -130,8 +141,5 @@ export async function listReferrers(repo: Repository, subject: Descriptor, artif
 
 /** Drops cached referrer lists of `subject` (after a push). */
 export function forgetReferrers(repo: Repository, subjectDigest: string): void {
-  const lru = repo.context.caches.referrers.lru;
-  if (lru === undefined) return;
-  const prefix = `${repo.name}@${subjectDigest}|`;
-  for (const k of [...lru.keys()]) if (k.startsWith(prefix)) lru.delete(k);
+  repo.context.caches.invalidate({ kind: 'subject', name: repo.name, digest: subjectDigest });
 }

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { OciError } from './errors.js';
 import { Authenticator } from './auth.js';
-import { RegistryCaches, type CacheOptions, type CacheStats } from './cache.js';
+import { RegistryCaches, type CacheInvalidation, type CacheOptions, type CacheStats } from './cache.js';
 import type { CredentialLookup } from './credentials.js';
 import { MAX_MANIFEST_BYTES } from './mediaTypes.js';
 import { parseReference, type Reference } from './reference.js';
@@ -113,6 +113,11 @@ export class Registry {
 
   stats(): RegistryStats {
     return { requests: this.ctx.transport.requests, caches: this.ctx.caches.stats() };
+  }
+
+  /** Drops the tag resolutions and referrer lists a registry event made stale; returns how many entries. */
+  invalidateCaches(change: CacheInvalidation): number {
+    return this.ctx.caches.invalidate(change);
   }
 
   /** Forgets cached tags, referrer lists and content (e.g. on a configuration change). */
