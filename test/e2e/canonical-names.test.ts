@@ -105,6 +105,7 @@ describe('e2e: one canonical name per image (docker-registry, CLI and provider)'
       trustPolicy: parseTrustPolicyDocument(policy),
       trustStore: openTrustStore(storeDir),
       certificateCount: 2,
+      digest: 'test: the team and other roots',
     };
     config = makeConfig(1, scopeConfig([verifier], 'any'));
 

@@ -126,10 +126,10 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     throw new UsageError(initialFailure(settings.configPaths, initialError));
   }
   const current = configSource.current();
-  if (current !== undefined) logger.info({ generation: current.generation, paths: settings.configPaths }, 'configuration loaded');
+  if (current !== undefined) logger.info({ generation: current.generation, digest: current.digest, paths: settings.configPaths }, 'configuration loaded');
   const unsubscribe = configSource.subscribe((c) => {
     hasConfig = true;
-    logger.info({ generation: c.generation }, 'configuration reloaded');
+    logger.info({ generation: c.generation, digest: c.digest }, 'configuration reloaded');
   });
   // read at scrape time; `executor` and `pool` are assigned below, before any scrape can happen. The pool folds the
   // counts of registry clients it retires into running totals, so this stays bounded however often Stores change.

@@ -10,6 +10,7 @@ import type { ConfigResource } from './kinds.js';
 import { resolveKmp, type ResolvedKmp, type SecretResolver } from './kmp.js';
 import type { DockerConfigWriter } from './registryCredentials.js';
 import { buildPolicy, buildStore, DEFAULT_POLICY, DEFAULT_STORE } from './settings.js';
+import { configDigest, scopeDigest } from './digest.js';
 import { buildSigningRules } from './signingRules.js';
 import type { Config, PolicyConfig, ScopeConfig, StoreConfig, VerifierConfig } from './types.js';
 import { buildVerifier, type KmpLookup } from './verifiers.js';
@@ -75,7 +76,8 @@ async function buildVerifiers(list: readonly Of<'Verifier'>[], lookup: KmpLookup
 }
 
 function scope(verifiers: readonly VerifierConfig[], store: StoreConfig, policy: PolicyConfig): ScopeConfig {
-  return Object.freeze({ verifiers: Object.freeze([...verifiers]), store, policy });
+  const parts = { verifiers: Object.freeze([...verifiers]), store, policy };
+  return Object.freeze({ ...parts, digest: scopeDigest(parts) });
 }
 
 export async function buildConfig(resources: readonly ConfigResource[], ctx: BuildContext): Promise<Config> {
@@ -105,9 +107,11 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
     const policy = policyResource ? buildPolicy(policyResource) : clusterPolicy;
     if (merged.size > 0) namespaces.set(namespace, scope([...merged.values()], store, policy));
   }
+  const clusterScope = clusterVerifiers.length > 0 ? scope(clusterVerifiers, clusterStore, clusterPolicy) : undefined;
   return Object.freeze({
     generation: ctx.generation,
-    cluster: clusterVerifiers.length > 0 ? scope(clusterVerifiers, clusterStore, clusterPolicy) : undefined,
+    digest: configDigest(clusterScope, namespaces),
+    cluster: clusterScope,
     namespaces,
     signingRules: buildSigningRules(resources, issues),
   });

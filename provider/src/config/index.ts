@@ -20,3 +20,4 @@ export { API_VERSION, loadCrdCatalog, type CrdCatalog } from './crds.js';
 export { crdsDirectory, defaultConfigPath } from './paths.js';
 export { serialRunner, type SerialRunner } from './serialRunner.js';
 export { DEFAULT_POLICY } from './settings.js';
+export { configDigest, scopeDigest, verifierDigest, type VerifierDigestInput } from './digest.js';

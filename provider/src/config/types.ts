@@ -21,6 +21,8 @@ export interface VerifierConfig {
   readonly certificateCount: number;
   /** CRLs from spec.parameters.revocation.crlFiles, consulted before any network fetch (absent: none). */
   readonly crls?: readonly Crl[];
+  /** Content hash of everything above (digest.ts `verifierDigest`): certificates and CRLs by fingerprint. */
+  readonly digest: string;
 }
 
 /** The Store (type oras): how registries are reached and cached. */
@@ -56,11 +58,18 @@ export interface ScopeConfig {
   readonly verifiers: readonly VerifierConfig[];
   readonly store: StoreConfig;
   readonly policy: PolicyConfig;
+  /**
+   * Content hash of this scope's effective configuration (digest.ts `scopeDigest`), equal on every replica that
+   * loaded the same configuration: the configuration part of every verdict cache key.
+   */
+  readonly digest: string;
 }
 
 export interface Config {
-  /** Bumped on every accepted change; part of every verdict cache key. */
+  /** Bumped on every accepted change (a per-process counter, for logs and resource status; caches key on `digest`). */
   readonly generation: number;
+  /** Content hash of the whole effective configuration (digest.ts `configDigest`): equal replicas log equal digests. */
+  readonly digest: string;
   /** Cluster-wide configuration; undefined when no Verifier is configured at all. */
   readonly cluster: ScopeConfig | undefined;
   /** Effective configuration of namespaces that have Namespaced* resources. */

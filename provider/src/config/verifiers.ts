@@ -14,6 +14,7 @@ import type { IssueList } from './errors.js';
 import type { InputTracker } from './inputs.js';
 import type { ConfigResource, TrustStoreTypeName } from './kinds.js';
 import type { ResolvedKmp } from './kmp.js';
+import { verifierDigest } from './digest.js';
 import { readCrlFiles } from './revocation.js';
 import type { VerifierConfig } from './types.js';
 
@@ -122,6 +123,13 @@ export async function buildVerifier(
     return undefined;
   }
   const artifactTypes = [...new Set(resource.spec.artifactTypes ?? [ARTIFACT_TYPE_SIGNATURE])];
+  const digest = verifierDigest({
+    name: resource.name,
+    artifactTypes,
+    trustPolicy,
+    trustStores: entries.map((e) => ({ type: e.type, name: e.name, fingerprints: e.certificates.map((c) => c.fingerprint256) })),
+    crlFingerprints: crls.map((c) => c.fingerprint256),
+  });
   return Object.freeze({
     name: resource.name,
     type: 'notation',
@@ -130,5 +138,6 @@ export async function buildVerifier(
     trustStore,
     certificateCount: trustStore.certificateCount,
     ...(crls.length > 0 ? { crls: Object.freeze(crls) } : {}),
+    digest,
   });
 }

@@ -29,6 +29,11 @@ export interface ItemContext {
   /** The configuration current when the request arrived (undefined until one has loaded). */
   readonly config: Config | undefined;
   readonly traceID: string;
+  /**
+   * A cached verdict decided longer ago than this is not used: the key is verified again (the audit passes its
+   * interval, so that no report rests on an older verdict). Absent: the verdict cache's TTL alone decides.
+   */
+  readonly maxAgeMs?: number;
 }
 
 export type VerificationOutcomeLabel = 'pass' | 'fail' | 'error';
@@ -68,7 +73,7 @@ export interface ProviderExecutor {
   stats(): ProviderExecutorStats;
 }
 
-type Scoped = { readonly key: ProviderKey; readonly scope: ScopeConfig; readonly scopeName: string; readonly generation: number };
+type Scoped = { readonly key: ProviderKey; readonly scope: ScopeConfig; readonly scopeName: string };
 
 type Unscoped = { readonly error: string; readonly code: ItemErrorCode; readonly subject?: string };
 
@@ -88,7 +93,12 @@ function scoped(rawKey: string, config: Config | undefined): Scoped | Unscoped {
     const where = key.namespace !== undefined ? `namespace "${key.namespace}" or cluster-wide` : 'cluster-wide';
     return { error: `no Verifier is configured (${where}); apply a Verifier resource (kind: Verifier, spec.type: notation)`, code: 'NO_VERIFIER', subject };
   }
-  return { key, scope, scopeName: own !== undefined ? (key.namespace ?? '') : '', generation: config.generation };
+  return { key, scope, scopeName: scopeNameOf(config, key.namespace) };
+}
+
+/** The verdict cache's scope of keys prefixed `[namespace]`: that namespace when it has its own configuration, else '' (cluster). */
+export function scopeNameOf(config: Config, namespace: string | undefined): string {
+  return namespace !== undefined && config.namespaces.has(namespace) ? namespace : '';
 }
 
 function describe(error: unknown, what: string, subject: string): Unscoped {
@@ -121,18 +131,19 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
     return turnSignal;
   };
 
-  const cached = (key: string): Verdict | undefined => {
-    const hit = cache.get(key);
+  const cached = (key: string, maxAgeMs: number | undefined): Verdict | undefined => {
+    const entry = cache.get(key);
+    const hit = entry !== undefined && (maxAgeMs === undefined || options.clock().getTime() - Date.parse(entry.timestamp) <= maxAgeMs) ? entry : undefined;
     events.verdictCache?.(hit !== undefined);
     return hit;
   };
 
-  async function work(s: Scoped, traceID: string): Promise<Worked> {
+  async function work(s: Scoped, traceID: string, maxAgeMs: number | undefined): Promise<Worked> {
     const signal = workSignal();
     const registry = options.registryFor(s.scope.store);
     const resolved = await resolveSubject(registry, s.key.reference, signal);
-    const ck = verdictKey(s.scopeName, resolved.subjectReference, s.generation);
-    const hit = s.key.reference.digest !== undefined ? undefined : cached(ck); // digest keys were looked up before
+    const ck = verdictKey(s.scopeName, resolved.subjectReference, s.scope.digest);
+    const hit = s.key.reference.digest !== undefined ? undefined : cached(ck, maxAgeMs); // digest keys were looked up before
     if (hit !== undefined) return { verdict: hit, cacheHit: true };
     const verdict = await bySubject.run(ck, async () => {
       const verdict = await verifySubject({
@@ -163,7 +174,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         return { value: unsigned };
       }
       if (s.key.reference.digest !== undefined) {
-        const hit = cached(verdictKey(s.scopeName, `${refName}@${s.key.reference.digest}`, s.generation));
+        const hit = cached(verdictKey(s.scopeName, `${refName}@${s.key.reference.digest}`, s.scope.digest), ctx.maxAgeMs);
         if (hit !== undefined) {
           events.verification?.(hit.isSuccess ? 'pass' : 'fail');
           return { value: stamp(hit, ctx.traceID), cacheHit: true };
@@ -174,8 +185,9 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         return { error: `too many verifications in flight (${maxInFlight}); retry shortly`, code: 'TOO_MANY_IN_FLIGHT', subject: formatReference(s.key.reference) };
       }
       try {
-        const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(s.key.reference)}`;
-        const worked = await byReference.run(inflightKey, () => work(s, ctx.traceID));
+        // work that may answer from an older cached verdict is not shared with a caller that sets maxAgeMs
+        const inflightKey = `${verdictKey(s.scopeName, formatReference(s.key.reference), s.scope.digest)}${ctx.maxAgeMs !== undefined ? `\u0000${ctx.maxAgeMs}` : ''}`;
+        const worked = await byReference.run(inflightKey, () => work(s, ctx.traceID, ctx.maxAgeMs));
         const verdict = stamp(worked.verdict, ctx.traceID);
         events.verification?.(verdict.isSuccess ? 'pass' : 'fail');
         return { value: verdict, cacheHit: worked.cacheHit };
@@ -194,7 +206,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
       if (ref.digest !== undefined) return { value: formatReference(keep) };
       if (busy()) return { error: `too many requests in flight (${maxInFlight}); retry shortly`, code: 'TOO_MANY_IN_FLIGHT', subject: formatReference(ref) };
       try {
-        const inflightKey = `${s.generation}\u0000${s.scopeName}\u0000${formatReference(ref)}`;
+        const inflightKey = verdictKey(s.scopeName, formatReference(ref), s.scope.digest);
         const digest = await mutations.run(inflightKey, async () => {
           const registry = options.registryFor(s.scope.store);
           return (await resolveSubject(registry, ref, workSignal())).subject.digest;

@@ -26,9 +26,12 @@ export interface VerdictCacheStats {
   readonly entries: number;
 }
 
-/** `scope` is the namespace whose Namespaced* configuration applies, or '' for the cluster-wide one. */
-export function verdictKey(scope: string, subjectReference: string, generation: number): string {
-  return `${generation}\u0000${scope}\u0000${subjectReference}`;
+/**
+ * `scope` is the namespace whose Namespaced* configuration applies, or '' for the cluster-wide one; `configDigest` is
+ * that scope's content hash (ScopeConfig.digest), the same on every replica that loaded the same configuration.
+ */
+export function verdictKey(scope: string, subjectReference: string, configDigest: string): string {
+  return `${configDigest}\u0000${scope}\u0000${subjectReference}`;
 }
 
 /** The subject `host/repo@digest` a verdictKey was made for. */
@@ -192,9 +195,16 @@ export class InFlight<T> {
   run(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.pending.get(key);
     if (existing !== undefined) return existing;
-    const p = work().finally(() => this.pending.delete(key));
+    const p = work().finally(() => {
+      if (this.pending.get(key) === p) this.pending.delete(key);
+    });
     this.pending.set(key, p);
     return p;
+  }
+
+  /** Later callers of the keys `matches` accepts start new work (after an invalidation: the pending work may be stale). */
+  forget(matches: (key: string) => boolean): void {
+    for (const key of [...this.pending.keys()]) if (matches(key)) this.pending.delete(key);
   }
 
   get size(): number {

@@ -6,7 +6,7 @@ import type { Config } from '../../../provider/src/config/types.js';
 import { inject } from './inject.js';
 import { waitFor } from '../../support/waitFor.js';
 
-const CONFIG: Config = { generation: 7, cluster: undefined, namespaces: new Map(), signingRules: [] };
+const CONFIG: Config = { generation: 7, digest: 'test', cluster: undefined, namespaces: new Map(), signingRules: [] };
 const V1BETA1 = 'externaldata.gatekeeper.sh/v1beta1';
 
 function verdict(ok: boolean, traceID: string): Verdict {

@@ -10,7 +10,7 @@ import { makeVerdict, type ItemContext, type ItemResult, type ProviderExecutor, 
 import type { Config } from '../../../provider/src/config/types.js';
 import { inject } from './inject.js';
 
-const CONFIG: Config = { generation: 3, cluster: undefined, namespaces: new Map(), signingRules: [] };
+const CONFIG: Config = { generation: 3, digest: 'test', cluster: undefined, namespaces: new Map(), signingRules: [] };
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 
 function report(ok: boolean): VerifierReport {

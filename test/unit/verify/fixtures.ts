@@ -5,8 +5,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTrustStore, parseTrustPolicyDocument, signEnvelope } from '../../../provider/src/notation/index.js';
+import { openTrustStore, parseTrustPolicyDocument, readTrustedCertificates, signEnvelope } from '../../../provider/src/notation/index.js';
 import type { Descriptor, Repository } from '../../../provider/src/oci/index.js';
+import { configDigest, scopeDigest, verifierDigest } from '../../../provider/src/config/index.js';
 import type { Config, ScopeConfig, StoreConfig, VerificationPolicyMode, VerifierConfig } from '../../../provider/src/config/types.js';
 import { createPki, type Pki } from '../../support/pki.js';
 
@@ -47,13 +48,16 @@ export async function verifierConfig(
       },
     ],
   });
+  const name = options.name ?? 'notation';
+  const fingerprints = rootPems.flatMap((pem) => readTrustedCertificates(new TextEncoder().encode(pem), 'test root').map((c) => c.fingerprint256));
   return {
-    name: options.name ?? 'notation',
+    name,
     type: 'notation',
     artifactTypes: [NOTARY],
     trustPolicy,
     trustStore: openTrustStore(dir),
     certificateCount: rootPems.length,
+    digest: verifierDigest({ name, artifactTypes: [NOTARY], trustPolicy, trustStores: [{ type: 'ca', name: 'test', fingerprints }], crlFingerprints: [] }),
   };
 }
 
@@ -62,11 +66,13 @@ export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
 }
 
 export function scopeConfig(verifiers: readonly VerifierConfig[], mode: VerificationPolicyMode = 'all', store = storeConfig()): ScopeConfig {
-  return { verifiers, store, policy: { name: 'default', artifactVerificationPolicies: { default: mode } } };
+  const parts = { verifiers, store, policy: { name: 'default', artifactVerificationPolicies: { default: mode } } };
+  return { ...parts, digest: scopeDigest(parts) };
 }
 
 export function makeConfig(generation: number, cluster: ScopeConfig | undefined, namespaces: Record<string, ScopeConfig> = {}): Config {
-  return { generation, cluster, namespaces: new Map(Object.entries(namespaces)), signingRules: [] };
+  const byName = new Map(Object.entries(namespaces));
+  return { generation, digest: configDigest(cluster, byName), cluster, namespaces: byName, signingRules: [] };
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -85,6 +91,10 @@ export interface SignOptions {
   readonly payloadSubject?: Descriptor;
   /** Flip one byte of the envelope's signature (tampered). */
   readonly tamper?: boolean;
+  /** Bind this tag in the signed payload (org.opencontainers.image.ref.name), as a Default signature does. */
+  readonly tag?: string;
+  /** Annotations of the signature manifest (e.g. the chain thumbprints notation writes). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** Signs `subject` with the PKI's leaf and pushes the signature manifest to `repo`. */
@@ -92,7 +102,14 @@ export async function signImage(repo: Repository, subject: Descriptor, pki: Pki,
   const target = options.payloadSubject ?? subject;
   const { mediaType, envelope } = await signEnvelope({
     format: options.format ?? 'jws',
-    payload: { targetArtifact: { mediaType: target.mediaType, digest: target.digest, size: target.size } },
+    payload: {
+      targetArtifact: {
+        mediaType: target.mediaType,
+        digest: target.digest,
+        size: target.size,
+        ...(options.tag === undefined ? {} : { annotations: { 'org.opencontainers.image.ref.name': options.tag } }),
+      },
+    },
     privateKey: pki.leaf.key.privateKey,
     certificateChain: pki.chain,
     signingScheme: 'notary.x509',
@@ -105,7 +122,7 @@ export async function signImage(repo: Repository, subject: Descriptor, pki: Pki,
     sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 0xff;
     bytes = enc(JSON.stringify({ ...jws, signature: sig.toString('base64url') }));
   }
-  await repo.pushSignature({ subject, envelope: bytes, envelopeMediaType: mediaType });
+  await repo.pushSignature({ subject, envelope: bytes, envelopeMediaType: mediaType, ...(options.annotations === undefined ? {} : { annotations: options.annotations }) });
 }
 
 export async function testPki(leafSubject?: string): Promise<Pki> {

@@ -216,9 +216,10 @@ describe('verify/provider executor (docker-registry)', function () {
     assert.equal(ex.stats().verdictCache.entries, 1, 'a permanent fail is a decided verdict and is cached');
     await signImage(repo, image, pki);
     signer.close();
-    // worst case: 9 s later a reload (new generation) decides again, from the referrer list cached at t0
+    // worst case: 9 s later a configuration change (a new content digest: here the Policy's mode) decides again,
+    // from the referrer list cached at t0
     t.advance(9_000);
-    const reloaded = makeConfig(config.generation + 1, config.cluster);
+    const reloaded = makeConfig(config.generation + 1, scopeConfig(config.cluster?.verifiers ?? [], 'any'));
     assert.equal(value(await ex.verify(key, ctx(reloaded))).isSuccess, false, 'the stale referrer list still has no signature');
     t.advance(59_000); // t0 + 68 s: that fail is still within its 60 s verdict TTL
     assert.equal(value(await ex.verify(key, ctx(reloaded))).isSuccess, false);
