@@ -4,15 +4,24 @@
  * on the same host), resyncs at start and every --resync-interval; backfill signs a rule's baseline too; status lists
  * each tag's signing state from the registry.
  */
-import http from 'node:http';
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from '../config/index.js';
 import { fileTokenCheck } from '../events/index.js';
 import { KeyError } from '../keys/index.js';
 import { parseRepositoryName } from '../oci/index.js';
-import { createSignerApp, parseAddress, SignerMetrics, startServer } from '../server/index.js';
+import {
+  createSignerApp,
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_REQUEST_LIMIT,
+  loopbackAddress,
+  ServerError,
+  SignerMetrics,
+  startServer,
+  type ConnectionLimits,
+  type RequestLimitOptions,
+  type RunningServer,
+} from '../server/index.js';
 import { SigningError, type BackfillSummary, type SigningLogEvent, type TagStatus } from '../signing/index.js';
 import { exitCodeFor } from './failure.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -28,6 +37,11 @@ const OPTIONS = {
   'insecure-listen': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'max-concurrent-requests': { type: 'string' },
   'resync-interval': { type: 'string' },
   concurrency: { type: 'string' },
   'log-level': { type: 'string' },
@@ -48,18 +62,37 @@ function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ args: str
   }
 }
 
-function loopbackAddress(address: string): { host: string; port: number } {
-  const { host, port } = parseAddress(address, '--insecure-listen');
-  const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-  if (!loopback) throw new UsageError(`--insecure-listen ${address} is not a loopback address; plain HTTP is accepted only on 127.0.0.0/8, [::1] or localhost: use --listen with TLS`);
-  return { host, port };
-}
-
-function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
+function positiveInteger(text: string | undefined, flag: string, fallback: number, max = 64): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} must be a whole number from 1 to 64, not "${text}"`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not "${text}"`);
   return n;
+}
+
+function durationFlag(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined || !Number.isSafeInteger(ms)) throw new UsageError(`${flag} "${text}" is not a whole number of milliseconds or seconds, such as 10s or 500ms`);
+  return ms;
+}
+
+/** The listener bounds of `signgate serve` (server/connectionLimits.ts, requestLimit.ts), from the same flags. */
+function listenerBounds(values: Values): { connectionLimits: ConnectionLimits; requestLimit: RequestLimitOptions } {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const requestTimeoutMs = durationFlag(values['request-timeout'], '--request-timeout', d.requestTimeoutMs);
+  return {
+    connectionLimits: {
+      headersTimeoutMs: durationFlag(values['headers-timeout'], '--headers-timeout', d.headersTimeoutMs),
+      requestTimeoutMs,
+      keepAliveTimeoutMs: durationFlag(values['keep-alive-timeout'], '--keep-alive-timeout', d.keepAliveTimeoutMs),
+      maxConnections: positiveInteger(values['max-connections'], '--max-connections', d.maxConnections, 1_000_000),
+    },
+    requestLimit: {
+      ...DEFAULT_REQUEST_LIMIT,
+      maxConcurrentRequests: positiveInteger(values['max-concurrent-requests'], '--max-concurrent-requests', DEFAULT_REQUEST_LIMIT.maxConcurrentRequests, 100_000),
+      answerTimeoutMs: requestTimeoutMs,
+    },
+  };
 }
 
 function common(values: Values, env: NodeJS.ProcessEnv): { configPaths: string[]; stateDir: string; plugins: PluginArgs } {
@@ -77,32 +110,34 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
   if (!values['token-file']) throw new UsageError('--token-file FILE is required: the bearer token registries send with their notifications');
   const resyncMs = values['resync-interval'] === undefined ? 600_000 : parseDuration(values['resync-interval']);
   if (resyncMs === undefined || resyncMs < 1000) throw new UsageError(`--resync-interval "${values['resync-interval'] ?? ''}" is not a duration of at least 1s, such as 10m`);
-  const insecure = values['insecure-listen'] === undefined ? undefined : loopbackAddress(values['insecure-listen']);
-  if (insecure !== undefined && values.listen !== undefined) throw new UsageError('--listen and --insecure-listen name two listeners; give one');
+  const insecure = values['insecure-listen'];
+  if (insecure !== undefined) loopbackAddress(insecure, '--insecure-listen');
+  if (insecure !== undefined && (values.listen !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined)) {
+    throw new UsageError('--insecure-listen serves plain HTTP: it takes no --listen, --tls-cert or --tls-key; give either --insecure-listen or --listen with TLS');
+  }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for a development certificate');
+  const bounds = listenerBounds(values);
   const logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'signgate-signer' } }, pino.destination({ dest: 1, sync: false }));
   const metrics = new SignerMetrics();
   const clock = (): Date => new Date();
   const setup = await setUpSigner({ configPaths, stateDir, plugins, env, clock, log: logTo(logger), metrics, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
-  const app = createSignerApp({ service: setup.service, tokens: fileTokenCheck(values['token-file']), logger, metrics });
-  let url: string;
-  let close: () => Promise<unknown>;
-  if (insecure !== undefined) {
-    const server = http.createServer(app.callback());
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(insecure.port, insecure.host, resolve));
-    const { port } = server.address() as { port: number };
-    url = `http://${insecure.host.includes(':') ? `[${insecure.host}]` : insecure.host}:${port}`;
-    close = () => new Promise((resolve) => server.close(resolve).closeAllConnections());
-  } else {
-    const running = await startServer({
+  const app = createSignerApp({ service: setup.service, tokens: fileTokenCheck(values['token-file']), logger, metrics, requestLimit: bounds.requestLimit });
+  let running: RunningServer;
+  try {
+    running = await startServer({
       handler: app.callback(),
-      address: values.listen ?? '0.0.0.0:6443',
+      address: insecure ?? values.listen ?? '0.0.0.0:6443',
+      ...(insecure !== undefined ? { plainHttp: true } : {}),
       ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] } } : {}),
+      connectionLimits: bounds.connectionLimits,
       logger,
       clock,
     });
-    url = running.url;
-    close = () => running.close();
+  } catch (err) {
+    await setup.close();
+    throw err;
   }
+  const { url } = running;
   logger.info({ url, rules: setup.rules.map((r) => r.name) }, 'signer listening');
   io.stderr.write(`signgate signer: listening on ${url}, ${setup.rules.length} SigningRule(s)\n`);
   const resync = (): void => void setup.service.resync();
@@ -114,7 +149,7 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
   });
   logger.info({ signal }, 'signer stopping');
   clearInterval(timer);
-  await close();
+  await running.close();
   await setup.close();
   return 0;
 }
@@ -194,7 +229,8 @@ export async function signerCommand(argv: readonly string[], io: CommandIO, env:
     throw new UsageError(`unknown sub-command "${sub}"; one of serve, backfill, status`);
   } catch (err) {
     io.stderr.write(`signgate signer${sub === undefined ? '' : ` ${sub}`}: ${(err as Error).message}\n`);
-    if (err instanceof ConfigError || err instanceof UsageError || (err instanceof SigningError && err.code === 'RULE_NOT_FOUND')) return 2;
+    const usage = err instanceof ConfigError || err instanceof UsageError || (err instanceof SigningError && err.code === 'RULE_NOT_FOUND') || (err instanceof ServerError && err.code === 'SETTINGS_INVALID');
+    if (usage) return 2;
     return err instanceof KeyError ? (err.isConfiguration ? 2 : 3) : exitCodeFor(err);
   }
 }

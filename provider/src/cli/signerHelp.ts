@@ -4,6 +4,8 @@ import { wrapHelp } from './help.js';
 export const SIGNER_HELP = wrapHelp(`usage: signgate signer serve --config PATH... --token-file FILE [--state-dir DIR]
            [--listen ADDR --tls-cert F --tls-key F | --insecure-listen 127.0.0.1:PORT]
            [--resync-interval D] [--concurrency N] [--log-level LEVEL]
+           [--headers-timeout D] [--request-timeout D] [--keep-alive-timeout D]
+           [--max-connections N] [--max-concurrent-requests N]
            [--plugin-dir DIR] [--plugin-env NAME...]
        signgate signer backfill RULE --config PATH... [--state-dir DIR] [--dry-run]
        signgate signer status REGISTRY/NAMESPACE[/REPO] --config PATH... [--output json]
@@ -22,7 +24,18 @@ baseline: signed only by backfill.
                          ~/.local/state/signgate)
   --listen ADDR          HTTPS address (default 0.0.0.0:6443); --tls-cert/--tls-key, else a
                          generated development certificate
-  --insecure-listen ADDR plain HTTP on a loopback address only (a registry on the same host)
+  --insecure-listen ADDR plain HTTP on a loopback address only (a registry on the same host),
+                         with the same bounds as HTTPS
+  --headers-timeout D    TLS handshake, then request headers, each within this, else closed
+                         (408 after the handshake) (default 10s)
+  --request-timeout D    a whole request within this, else 408 and closed; an answer the
+                         client stops reading for this long is cut (default 30s)
+  --keep-alive-timeout D an idle keep-alive connection is closed after this (default 15s)
+  --max-connections N    open connections at most; more are closed as they arrive (default 4096)
+  --max-concurrent-requests N
+                         event and status requests read or answered at once at most; more get
+                         503 with Retry-After: 1 (default 64); /healthz, /readyz, /metrics are
+                         outside the bound
   --resync-interval D    e.g. 10m (default), 30s
   --concurrency N        tags signed at once (default 4)
   --plugin-dir DIR       Notation plugin folder for rules with a plugin key (default

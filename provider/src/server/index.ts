@@ -7,6 +7,7 @@ export { traceMixin } from './traceContext.js';
 export type { Decision } from './decisionLog.js';
 export { ServerError, type ServerErrorCode } from './errors.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './request.js';
-export { startServer, parseAddress, type RunningServer, type ServerSettings } from './listen.js';
+export { startServer, parseAddress, loopbackAddress, type RunningServer, type ServerSettings } from './listen.js';
 export { createDevCertificate, type DevCertificate } from './selfSigned.js';
 export { parseRuntimeSettings, watchSettingsFile, type RuntimeSettings, type SettingsFile, type SettingsFileOptions } from './runtimeSettings.js';
+export { AuditMetrics, type AuditCycleFigures, type AuditOutcomeLabel } from './auditMetrics.js';

@@ -2,12 +2,13 @@
  * The listeners: HTTPS (TLS 1.3 only) for the external data routes, optional client-certificate verification against
  * a CA file, certificate/key (and client CA) re-read when their files change, with no restart; a development
  * certificate when none is configured; and a plain-HTTP listener for /metrics. A bad new certificate is logged and
- * the last good one keeps serving.
+ * the last good one keeps serving. On a loopback address the main listener may serve plain HTTP instead (`plainHttp`),
+ * with the same bounds.
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { applyConnectionLimits, checkConnectionLimits, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connectionLimits.js';
@@ -37,6 +38,11 @@ export interface ServerSettings {
   readonly reloadDelayMs?: number;
   /** Timeouts and connection bound of both listeners (connectionLimits.ts); default DEFAULT_CONNECTION_LIMITS. */
   readonly connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Plain HTTP instead of HTTPS, on a loopback address only (`loopbackAddress`), with the same bounds: for a client on
+   * the same host (`signgate signer serve --insecure-listen`). Excludes `tls` and `clientCaFile`.
+   */
+  readonly plainHttp?: boolean;
 }
 
 export interface RunningServer {
@@ -62,6 +68,17 @@ export function parseAddress(address: string, what = 'address'): { host: string;
   const port = Number(m?.[3]);
   if (!m || port > 65535) throw new ServerError('SETTINGS_INVALID', `${what} "${address}" is not host:port (for example 127.0.0.1:6001, 0.0.0.0:6001 or [::1]:6001)`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** `address` as host:port when its host is a loopback address (127.0.0.0/8, ::1, localhost); else SETTINGS_INVALID. */
+export function loopbackAddress(address: string, what: string): { host: string; port: number } {
+  const parsed = parseAddress(address, what);
+  const { host } = parsed;
+  if (host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))) return parsed;
+  throw new ServerError(
+    'SETTINGS_INVALID',
+    `${what} ${address} is not a loopback address; plain HTTP is accepted only on 127.0.0.0/8, [::1] or localhost: serve HTTPS for any other address`,
+  );
 }
 
 async function loadTls(tls: ServerSettings['tls'], clientCaFile: string | undefined): Promise<SecureContextOptions> {
@@ -159,17 +176,28 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const { logger } = settings;
   const { host, port } = parseAddress(settings.address);
   const limits = checkConnectionLimits({ ...DEFAULT_CONNECTION_LIMITS, ...settings.connectionLimits });
-  const dev = settings.tls ? undefined : createDevCertificate({ now: settings.clock(), ...(settings.devHosts ? { hosts: settings.devHosts } : {}) });
-  let context = await loadTls(settings.tls, settings.clientCaFile);
-  if (dev) context = { ...context, cert: dev.certPem, key: dev.keyPem };
+  const plain = settings.plainHttp === true;
+  if (plain) {
+    loopbackAddress(settings.address, 'the plain-HTTP address');
+    if (settings.tls || settings.clientCaFile !== undefined) throw new ServerError('SETTINGS_INVALID', 'a plain-HTTP listener takes no TLS certificate or client CA; drop them or serve HTTPS');
+  }
+  const dev = settings.tls || plain ? undefined : createDevCertificate({ now: settings.clock(), ...(settings.devHosts ? { hosts: settings.devHosts } : {}) });
   const mtls = settings.clientCaFile !== undefined;
-  const server = https.createServer({ ...serverOptions(limits), ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
+  let server: http.Server | https.Server;
+  if (plain) {
+    server = http.createServer(serverOptions(limits), settings.handler);
+  } else {
+    let context = await loadTls(settings.tls, settings.clientCaFile);
+    if (dev) context = { ...context, cert: dev.certPem, key: dev.keyPem };
+    server = https.createServer({ ...serverOptions(limits), ...context, requestCert: mtls, rejectUnauthorized: mtls }, settings.handler);
+    server.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'TLS handshake failed'));
+  }
   applyConnectionLimits(server, limits);
   const tracked = track(server);
-  server.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'TLS handshake failed'));
   let listening = false;
   const boundPort = await listen(server, host, port);
   listening = true;
+  const url = `${plain ? 'http' : 'https'}://${urlHost(host === '0.0.0.0' ? '127.0.0.1' : host)}:${boundPort}`;
 
   let metricsServer: http.Server | undefined;
   let metricsTracked: Tracked | undefined;
@@ -188,6 +216,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   }
 
   async function reloadTls(): Promise<void> {
+    if (!(server instanceof https.Server)) throw new ServerError('TLS_INVALID', `the listener at ${url} serves plain HTTP; it has no TLS material to reload`);
     const next = await loadTls(settings.tls, settings.clientCaFile);
     server.setSecureContext(dev ? { ...next, cert: dev.certPem, key: dev.keyPem } : next);
     logger.info({ certFile: settings.tls?.certFile, clientCaFile: settings.clientCaFile }, 'TLS material reloaded');
@@ -202,14 +231,13 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     { debounceMs: settings.reloadDelayMs ?? 200, onWatchError: (dir, err) => logger.warn({ err: err.message, dir }, 'cannot watch TLS folder') },
   );
 
-  const url = `https://${urlHost(host === '0.0.0.0' ? '127.0.0.1' : host)}:${boundPort}`;
   logger.info({ url, metricsUrl, mtls, devCertificate: dev !== undefined }, 'listening');
   return {
     url,
     port: boundPort,
     metricsUrl,
     devCertificate: dev,
-    notReady: () => (listening && server.listening ? undefined : 'the HTTPS listener is not accepting connections'),
+    notReady: () => (listening && server.listening ? undefined : `the ${plain ? 'HTTP' : 'HTTPS'} listener is not accepting connections`),
     reloadTls,
     inFlightRequests: () => tracked.responses.size,
     async close(options = {}) {

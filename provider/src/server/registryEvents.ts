@@ -46,6 +46,7 @@ export function registryEventsHandler(options: RegistryEventsOptions): Koa.Middl
   return async (ctx) => {
     const state = ctx.state as { traceID?: unknown };
     const traceID = typeof state.traceID === 'string' ? state.traceID : randomUUID();
+    const from = ctx.ip; // read now: once a refused body has been cut off, the request has no socket to ask
     try {
       await tokens.check(ctx.get('authorization') || undefined);
       let body: Buffer;
@@ -66,7 +67,7 @@ export function registryEventsHandler(options: RegistryEventsOptions): Koa.Middl
     } catch (err) {
       if (!(err instanceof EventError)) throw err;
       count(err.code);
-      logger.warn({ traceID, code: err.code, from: ctx.ip }, err.message);
+      logger.warn({ traceID, code: err.code, from }, err.message);
       refuse(ctx, EVENT_STATUS[err.code], err.code, err.message);
     }
   };

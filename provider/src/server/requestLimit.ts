@@ -26,15 +26,19 @@ export interface RequestLimit {
   inFlight(): number;
 }
 
-function overloaded(max: number, retryAfterSeconds: number): ServerError {
+/** Which service's bound this is, for the refusal's words: the provider scales out, the signer (one leader) does not. */
+export type LimitedService = 'provider' | 'signer';
+
+function overloaded(service: LimitedService, max: number, retryAfterSeconds: number): ServerError {
+  const remedy = service === 'provider' ? 'raise --max-concurrent-requests or run more replicas' : 'raise --max-concurrent-requests';
   return new ServerError(
     'OVERLOADED',
-    `the provider is already answering ${max} requests (its --max-concurrent-requests); retry after ${retryAfterSeconds}s, and if this persists raise --max-concurrent-requests or run more replicas`,
+    `the ${service} is already answering ${max} requests (its --max-concurrent-requests); retry after ${retryAfterSeconds}s, and if this persists ${remedy}`,
     { status: 503 },
   );
 }
 
-export function createRequestLimit(options: RequestLimitOptions): RequestLimit {
+export function createRequestLimit(options: RequestLimitOptions, service: LimitedService = 'provider'): RequestLimit {
   const { maxConcurrentRequests: max, retryAfterSeconds, answerTimeoutMs } = options;
   for (const [name, value] of Object.entries(options)) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new ServerError('SETTINGS_INVALID', `server setting ${name} must be a whole number above 0, got ${String(value)}`);
@@ -43,7 +47,7 @@ export function createRequestLimit(options: RequestLimitOptions): RequestLimit {
   const middleware: Koa.Middleware = async (ctx, next) => {
     if (held >= max) {
       ctx.set('retry-after', String(retryAfterSeconds));
-      throw overloaded(max, retryAfterSeconds);
+      throw overloaded(service, max, retryAfterSeconds);
     }
     held++;
     let released = false;

@@ -2,7 +2,8 @@
  * The koa app of `signgate signer serve`: POST /v1/registry-events (registry push notifications, bearer token,
  * bounded body), GET /v1/status?scope=REGISTRY/NAMESPACE[/REPO] (per-tag signing status, same token), /healthz,
  * /readyz and /metrics. A notification is acknowledged as soon as its pushes are queued (202); signing happens after.
- * Every refusal is a 4xx whose JSON body says what was wrong and what to do, and changes nothing.
+ * Every refusal is a 4xx whose JSON body says what was wrong and what to do, and changes nothing. The two token routes
+ * share the provider's bound on requests answered at once (requestLimit.ts): past it, 503 with Retry-After.
  */
 import Koa from 'koa';
 import { Router } from '@koa/router';
@@ -12,6 +13,7 @@ import { EventError, EVENT_LIMITS, parseNotification, type EventErrorCode, type 
 import { OciError, parseRepositoryName } from '../oci/index.js';
 import { SigningError, type SigningMetrics, type SigningService } from '../signing/index.js';
 import { ServerError } from './errors.js';
+import { createRequestLimit, DEFAULT_REQUEST_LIMIT, type RequestLimitOptions } from './requestLimit.js';
 import { readBody } from './request.js';
 
 const EVENT_STATUS: Readonly<Record<EventErrorCode, number>> = {
@@ -63,6 +65,8 @@ export interface SignerAppOptions {
   readonly metrics: SignerMetrics;
   /** Why the service is not ready (listener), or undefined. */
   readonly notReady?: () => string | undefined;
+  /** The bound on event and status requests answered at once (requestLimit.ts); default DEFAULT_REQUEST_LIMIT. */
+  readonly requestLimit?: Partial<RequestLimitOptions>;
 }
 
 function refuse(ctx: Koa.Context, status: number, code: string, message: string): void {
@@ -72,11 +76,12 @@ function refuse(ctx: Koa.Context, status: number, code: string, message: string)
 
 export function createSignerApp(options: SignerAppOptions): Koa {
   const { service, tokens, logger, metrics } = options;
+  const requestLimit = createRequestLimit({ ...DEFAULT_REQUEST_LIMIT, ...options.requestLimit }, 'signer');
   const app = new Koa();
   app.silent = true;
   const router = new Router();
 
-  router.post('/v1/registry-events', async (ctx) => {
+  router.post('/v1/registry-events', requestLimit.middleware, async (ctx) => {
     try {
       await tokens.check(ctx.get('authorization') || undefined);
       let body: Buffer;
@@ -102,7 +107,7 @@ export function createSignerApp(options: SignerAppOptions): Koa {
     }
   });
 
-  router.get('/v1/status', async (ctx) => {
+  router.get('/v1/status', requestLimit.middleware, async (ctx) => {
     try {
       await tokens.check(ctx.get('authorization') || undefined);
     } catch (err) {
@@ -138,6 +143,12 @@ export function createSignerApp(options: SignerAppOptions): Koa {
     try {
       await next();
     } catch (err) {
+      if (err instanceof ServerError) {
+        if (ctx.path === '/v1/registry-events') metrics.notifications.inc({ result: err.code });
+        logger.warn({ code: err.code, path: ctx.path }, err.message);
+        refuse(ctx, err.status, err.code, err.message);
+        return;
+      }
       logger.error({ err }, 'signer request failed');
       refuse(ctx, 500, 'INTERNAL', 'the signer failed to answer; see its log');
     }
