@@ -2,13 +2,14 @@
  * One oci Registry per distinct Store configuration, so that tag, referrer and content caches and keep-alive
  * connections survive configuration reloads that leave the Store unchanged. A changed Store gets a fresh Registry;
  * the least recently used ones beyond `max` are closed, and their cache counts are folded into running totals then,
- * so the pool's cache statistics cover every client it made while it holds at most `max` of them.
+ * so the pool's cache statistics cover every client it made while it holds at most `max` of them. A registry event's
+ * invalidation reaches every open client (each Store has its own caches of the same registries).
  */
-import type { Registry } from '../oci/index.js';
+import type { CacheInvalidation, Registry } from '../oci/index.js';
 import type { StoreConfig } from '../config/types.js';
 
 /** What the pool needs of a registry client (a Registry; tests pass stand-ins). */
-export type PooledRegistry = Pick<Registry, 'stats' | 'close'>;
+export type PooledRegistry = Pick<Registry, 'stats' | 'close' | 'invalidateCaches'>;
 
 export type RegistryCacheName = 'tags' | 'referrers' | 'content';
 export type RegistryCacheCounts = Readonly<Record<RegistryCacheName, { readonly hits: number; readonly misses: number }>>;
@@ -17,6 +18,8 @@ export interface RegistryPool<R extends PooledRegistry = Registry> {
   registryFor(store: StoreConfig): R;
   /** Cache hits and misses of every client the pool made: the open ones plus the totals of those it closed. */
   cacheStats(): RegistryCacheCounts;
+  /** Drops what a registry event made stale from every open client's tag and referrers caches; returns the entries dropped. */
+  invalidate(change: CacheInvalidation): number;
   /** Clients currently open (at most `max`). */
   size(): number;
   close(): void;
@@ -68,6 +71,11 @@ export function createRegistryPool<R extends PooledRegistry = Registry>(factory:
         }
       }
       return out;
+    },
+    invalidate(change) {
+      let dropped = 0;
+      for (const registry of pool.values()) dropped += registry.invalidateCaches(change);
+      return dropped;
     },
     size: () => pool.size,
     close() {

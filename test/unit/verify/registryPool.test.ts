@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { StoreConfig } from '../../../provider/src/config/types.js';
-import type { RegistryStats } from '../../../provider/src/oci/index.js';
+import type { CacheInvalidation, RegistryStats } from '../../../provider/src/oci/index.js';
 import { createRegistryPool, type PooledRegistry } from '../../../provider/src/verify/index.js';
 
 /** A registry client stand-in whose cache counters the test sets, and which records reads after close. */
@@ -15,6 +15,11 @@ class FakeRegistry implements PooledRegistry {
   }
   close(): void {
     this.closed = true;
+  }
+  readonly invalidated: CacheInvalidation[] = [];
+  invalidateCaches(change: CacheInvalidation): number {
+    this.invalidated.push(change);
+    return 1;
   }
 }
 
@@ -55,5 +60,18 @@ describe('verify/registryPool: one registry client per Store, bounded, with last
 
   it('refuses a pool size below one', function () {
     assert.throws(() => createRegistryPool(() => new FakeRegistry(1), 0), RangeError);
+  });
+
+  it('hands a registry event\'s invalidation to every open client, and to none it closed', function () {
+    const made: FakeRegistry[] = [];
+    const pool = createRegistryPool((s) => {
+      const r = new FakeRegistry(s.ttlSeconds);
+      made.push(r);
+      return r;
+    }, 2);
+    for (const ttl of [1, 2, 3]) pool.registryFor(store('s', ttl));
+    const change = { kind: 'repository', name: 'registry.example.com/team/app' } as const;
+    assert.equal(pool.invalidate(change), 2);
+    assert.deepEqual(made.map((r) => r.invalidated.length), [0, 1, 1]);
   });
 });
