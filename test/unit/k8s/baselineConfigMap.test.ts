@@ -31,7 +31,7 @@ describe('k8s ConfigMap baseline store (SigningRule baselines in --kubernetes mo
     assert.equal(await store().load('team-a', 'registry.example.com/team-b'), undefined);
     // a second save replaces it at its resourceVersion
     await store().save({ ...baseline, tags: { 'team-a/app:v3': digest() } });
-    assert.equal(server.get('v1', 'ConfigMap', 'signgate-baseline-team-a', NS)?.data?.count, '1');
+    assert.equal((server.get('v1', 'ConfigMap', 'signgate-baseline-team-a', NS)?.data as Record<string, string>).count, '1');
     assert.equal(server.requests.filter((r) => r.method === 'PUT').length, 1);
   });
 
