@@ -21,6 +21,7 @@ import {
   type SettingsFile,
 } from '../server/index.js';
 import { createCliRevocationChecker } from './revocation.js';
+import { startPodAudit } from './audit.js';
 import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
 import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -192,6 +193,11 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     throw error;
   }
   const running = server;
+  // the audit of the running Pods (--kubernetes, --audit-interval > 0): started once serving, stopped first
+  const audit =
+    k8s && kube && settings.auditIntervalMs > 0
+      ? startPodAudit({ k8s, client: kube, executor, configSource, intervalMs: settings.auditIntervalMs, qps: settings.auditQps, clock, logger, metrics })
+      : undefined;
   return {
     server: running,
     configSource,
@@ -201,6 +207,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     async close(closeOptions = {}) {
       settingsFile?.close();
       unsubscribe();
+      await audit?.close();
       const cutOff = await running.close(closeOptions);
       await configSource.close();
       await gatekeeperCa?.close();

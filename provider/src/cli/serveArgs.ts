@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { normalizeBooleanFlags, parseBoolean } from './booleanFlags.js';
 import { wrapHelp } from './help.js';
 import { UsageError } from './io.js';
+import { parseDuration } from './registryArgs.js';
 
 export interface ServeSettings {
   readonly configPaths: readonly string[];
@@ -37,6 +38,10 @@ export interface ServeSettings {
   readonly kubernetes: boolean;
   /** `namespace/name[/key]` of Gatekeeper's CA Secret, written to clientCa (with --kubernetes). */
   readonly gatekeeperCaSecret?: string;
+  /** With --kubernetes: re-verify the running Pods' images every this many ms (0: no audit). */
+  readonly auditIntervalMs: number;
+  /** Audit verifications started per second at most. */
+  readonly auditQps: number;
   /** Revocation checking: on-disk CRL cache, and offline (no OCSP/CRL fetches; only Verifier CRL files). */
   readonly crlCacheDir?: string;
   readonly revocationOffline: boolean;
@@ -94,6 +99,8 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
   { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: '[true|false]', boolean: true, help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
   { name: 'gatekeeper-ca-secret', env: 'SIGNGATE_GATEKEEPER_CA_SECRET', value: 'NS/NAME[/KEY]', help: "with --kubernetes: read Gatekeeper's CA from this Secret (key ca.crt), write it to --client-ca, re-read on rotation" },
+  { name: 'audit-interval', env: 'SIGNGATE_AUDIT_INTERVAL', value: 'DURATION', help: 'with --kubernetes: verify the images of all running Pods again this often and write PolicyReports (wgpolicyk8s.io/v1alpha2) and Warning Events; e.g. 10m, 30s; 0 or off: no audit', fallback: '10m' },
+  { name: 'audit-qps', env: 'SIGNGATE_AUDIT_QPS', value: 'N', help: 'audit verifications started per second at most', fallback: '5' },
   { name: 'crl-cache-dir', env: 'SIGNGATE_CRL_CACHE_DIR', value: 'DIR', help: 'also keep downloaded CRLs here (written atomically, verified again when read) so that a restart does not download them again', fallback: 'memory only' },
   { name: 'revocation-offline', env: 'SIGNGATE_REVOCATION_OFFLINE', value: '[true|false]', boolean: true, help: 'never contact OCSP responders or CRL distribution points: only the CRL files of a Verifier (spec.parameters.revocation.crlFiles) decide, for air-gapped clusters', fallback: 'false' },
   { name: 'log-level', env: 'SIGNGATE_LOG_LEVEL', value: 'LEVEL', help: 'pino level: fatal, error, warn, info, debug, trace, silent', fallback: 'info' },
@@ -165,6 +172,11 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const kubernetes = flag('kubernetes');
   const gatekeeperCaSecret = get('gatekeeper-ca-secret');
   if (gatekeeperCaSecret !== undefined && (!kubernetes || clientCa === undefined)) throw new UsageError('--gatekeeper-ca-secret needs --kubernetes and --client-ca (the file it writes the CA to)');
+  const auditText = get('audit-interval') ?? '10m';
+  const auditIntervalMs = auditText === '0' || auditText === 'off' ? 0 : parseDuration(auditText);
+  if (auditIntervalMs === undefined || (auditIntervalMs > 0 && auditIntervalMs < 1000)) {
+    throw new UsageError(`--audit-interval must be a duration of at least 1s such as 10m or 30s, or 0/off to turn the audit off, got "${auditText}"`);
+  }
   const configPaths = list('config', 'SIGNGATE_CONFIG');
   const crlCacheDir = get('crl-cache-dir');
   const settingsFile = get('settings');
@@ -205,6 +217,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     logLevel: get('log-level') ?? 'info',
     kubernetes,
     ...(gatekeeperCaSecret !== undefined ? { gatekeeperCaSecret } : {}),
+    auditIntervalMs,
+    auditQps: positive('audit-qps', 5),
     ...(crlCacheDir !== undefined ? { crlCacheDir } : {}),
     revocationOffline: flag('revocation-offline'),
   };

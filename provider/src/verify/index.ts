@@ -26,3 +26,16 @@ export { policyFor } from './policy.js';
 export { RegistrySignatureSource, resolveSubject, type RegistryLike, type ResolvedSubject } from './registrySource.js';
 export { NO_CERTIFICATE_REASON } from './subject.js';
 export type { VerdictCacheOptions, VerdictCacheStats } from './verdictCache.js';
+export {
+  createAudit,
+  startAudit,
+  type Audit,
+  type AuditCycle,
+  type AuditCycles,
+  type AuditEvents,
+  type AuditOptions,
+  type AuditOutcome,
+  type AuditPod,
+  type AuditResult,
+  type AuditSinks,
+} from './audit.js';
