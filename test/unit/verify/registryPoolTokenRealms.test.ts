@@ -10,6 +10,9 @@ class StubRegistry implements PooledRegistry {
     return { requests: 0, caches: { tags: c, referrers: c, content: { ...c, bytes: 0 } } };
   }
   close(): void {}
+  invalidateCaches(): number {
+    return 0;
+  }
 }
 
 const store = (allowedTokenRealms?: readonly string[]): StoreConfig => ({
