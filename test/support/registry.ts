@@ -32,10 +32,16 @@ export interface RegistryStartOptions {
    */
   readonly redirectBlobsTo?: string;
   /**
-   * A `notifications` endpoint: distribution POSTs its event envelopes to `url` with these headers (e.g.
-   * Authorization) and retries each until a 2xx/3xx answer; blob events are left out (`ignoredmediatypes`).
+   * `notifications` endpoints: distribution POSTs its event envelopes to each `url` with its headers (e.g.
+   * Authorization), each endpoint on its own queue, and retries each until a 2xx/3xx answer; blob events are left
+   * out (`ignoredmediatypes`).
    */
-  readonly notifications?: { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
+  readonly notifications?: NotificationEndpoint | readonly NotificationEndpoint[];
+}
+
+export interface NotificationEndpoint {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RunningRegistry {
@@ -132,18 +138,20 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
     lines.push('middleware:', '  storage:', '    - name: redirect', '      options:', `        baseurl: ${options.redirectBlobsTo}`);
   }
   if (options.notifications !== undefined) {
-    const headers = Object.entries(options.notifications.headers ?? {}).map(([name, value]) => `          ${name}: [${JSON.stringify(value)}]`);
-    lines.push(
-      'notifications:',
-      '  endpoints:',
-      '    - name: test',
-      `      url: ${options.notifications.url}`,
-      ...(headers.length > 0 ? ['      headers:', ...headers] : []),
-      '      timeout: 5s',
-      '      threshold: 10',
-      '      backoff: 200ms',
-      '      ignoredmediatypes: [application/octet-stream]',
-    );
+    const endpoints: readonly NotificationEndpoint[] = 'url' in options.notifications ? [options.notifications] : options.notifications;
+    lines.push('notifications:', '  endpoints:');
+    endpoints.forEach((endpoint, i) => {
+      const headers = Object.entries(endpoint.headers ?? {}).map(([name, value]) => `          ${name}: [${JSON.stringify(value)}]`);
+      lines.push(
+        `    - name: test${i === 0 ? '' : `-${i}`}`,
+        `      url: ${endpoint.url}`,
+        ...(headers.length > 0 ? ['      headers:', ...headers] : []),
+        '      timeout: 5s',
+        '      threshold: 10',
+        '      backoff: 200ms',
+        '      ignoredmediatypes: [application/octet-stream]',
+      );
+    });
   }
   await writeFile(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
   const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
