@@ -4,13 +4,13 @@
  * (unparsable key, no configuration, registry errors) into an item error that is never cached. Work runs under its
  * own bound (workTimeoutMs), not the caller's deadline, so that late work still warms the cache.
  */
-import { formatReference, isTransientOciError, OciError, type OciErrorCode, type Registry } from '../oci/index.js';
+import { formatReference, formatRepository, isTransientOciError, OciError, parseReference, parseRepositoryName, type OciErrorCode, type Registry } from '../oci/index.js';
 import type { Config, ScopeConfig, StoreConfig } from '../config/types.js';
 import type { RevocationChecker } from '../notation/index.js';
 import { KeyError, parseKey, type ProviderKey } from './key.js';
 import { resolveSubject } from './registrySource.js';
 import { missingCertificates, verifySubject } from './subject.js';
-import { InFlight, VerdictCache, verdictKey, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
+import { InFlight, keyInRepository, VerdictCache, verdictKey, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
 import type { Verdict } from './verdict.js';
 import { stampVerdict } from './verdictJson.js';
 
@@ -73,6 +73,19 @@ export interface ProviderExecutor {
   stats(): ProviderExecutorStats;
 }
 
+/** What a registry event made stale: one subject (`host/repo@sha256:…`) or a whole repository (`host/repo`), canonical. */
+export type VerdictInvalidation = { readonly subject: string } | { readonly repository: string };
+
+/** The executor createProviderExecutor makes: the server's ProviderExecutor, plus invalidation for registry events. */
+export interface InvalidatingProviderExecutor extends ProviderExecutor {
+  /**
+   * Drops every cached verdict of the subject or repository (any scope, any configuration), and lets later callers of
+   * its keys start fresh work instead of joining work begun before; returns how many verdicts were dropped. Throws
+   * OciError REFERENCE_INVALID for a name oci/reference does not accept.
+   */
+  invalidate(target: VerdictInvalidation): number;
+}
+
 type Scoped = { readonly key: ProviderKey; readonly scope: ScopeConfig; readonly scopeName: string };
 
 type Unscoped = { readonly error: string; readonly code: ItemErrorCode; readonly subject?: string };
@@ -109,7 +122,7 @@ function describe(error: unknown, what: string, subject: string): Unscoped {
 /** A verdict and whether it was served from the verdict cache. */
 type Worked = { readonly verdict: Verdict; readonly cacheHit: boolean };
 
-export function createProviderExecutor(options: ProviderExecutorOptions): ProviderExecutor {
+export function createProviderExecutor(options: ProviderExecutorOptions): InvalidatingProviderExecutor {
   const cache = new VerdictCache(options.cache ?? {}, options.clock);
   const byReference = new InFlight<Worked>();
   const bySubject = new InFlight<Verdict>();
@@ -140,6 +153,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
 
   async function work(s: Scoped, traceID: string, maxAgeMs: number | undefined): Promise<Worked> {
     const signal = workSignal();
+    const mark = cache.mark(); // an invalidation during this work keeps its (possibly stale) verdict out of the cache
     const registry = options.registryFor(s.scope.store);
     const resolved = await resolveSubject(registry, s.key.reference, signal);
     const ck = verdictKey(s.scopeName, resolved.subjectReference, s.scope.digest);
@@ -154,7 +168,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         signal,
         ...(options.revocation ? { revocation: options.revocation } : {}),
       });
-      cache.set(ck, verdict); // only reached when decided: every could-not-decide error was thrown above
+      cache.set(ck, verdict, mark); // only reached when decided: every could-not-decide error was thrown above
       return verdict;
     });
     return { verdict, cacheHit: false };
@@ -216,6 +230,14 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Provid
         events.itemError?.(rawKey, error, isTransientOciError(error));
         return describe(error, `resolve "${formatReference(ref)}"`, formatReference(ref));
       }
+    },
+
+    invalidate(target) {
+      const dropped = 'subject' in target ? cache.invalidateSubject(target.subject) : cache.invalidateRepository(target.repository);
+      const repository = 'subject' in target ? formatRepository(parseReference(target.subject)) : formatRepository(parseRepositoryName(target.repository));
+      const stale = (key: string): boolean => keyInRepository(key, repository);
+      for (const pending of [byReference, bySubject, mutations]) pending.forget(stale);
+      return dropped;
     },
 
     stats() {

@@ -44,6 +44,11 @@ function repositoryOf(subject: string): string {
   return subject.slice(0, subject.indexOf('@'));
 }
 
+/** Whether a verdictKey (or an in-flight key built the same way) names an image of the canonical `host/repo`. */
+export function keyInRepository(key: string, repository: string): boolean {
+  return key.includes(`\u0000${repository}@`) || key.includes(`\u0000${repository}:`);
+}
+
 /** Invalidated names remembered for `set(key, verdict, mark)` (work runs at most its work timeout; this covers bursts). */
 const RECENT_INVALIDATIONS = 10_000;
 
