@@ -37,6 +37,8 @@ export interface RegistryStartOptions {
    * out (`ignoredmediatypes`).
    */
   readonly notifications?: NotificationEndpoint | readonly NotificationEndpoint[];
+  /** `storage.delete.enabled` (default true); false: DELETE of a manifest answers 405 UNSUPPORTED. */
+  readonly deleteEnabled?: boolean;
 }
 
 export interface NotificationEndpoint {
@@ -110,7 +112,7 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
     '  delete:',
-    '    enabled: true',
+    `    enabled: ${options.deleteEnabled ?? true}`,
     'http:',
     '  addr: 127.0.0.1:0',
     `  secret: ${randomBytes(16).toString('hex')}`,

@@ -29,7 +29,8 @@ export type OciErrorCode =
   | 'RESPONSE_INVALID' // a response breaks the distribution spec (headers, redirects, token answer, pagination)
   | 'CREDENTIALS_INVALID' // a Docker config.json or credential option cannot be read
   | 'CONFIG_INVALID' // a registry client option is invalid (CA bundle, host list, limits)
-  | 'TOKEN_REALM_REFUSED'; // a bearer challenge names a token realm on another site that may not receive the registry's credentials
+  | 'TOKEN_REALM_REFUSED' // a bearer challenge names a token realm on another site that may not receive the registry's credentials
+  | 'DELETE_UNSUPPORTED'; // the registry does not allow deleting manifests (405, distribution's UNSUPPORTED)
 
 export class OciError extends SigngateError<OciErrorCode> {}
 

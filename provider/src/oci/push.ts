@@ -4,13 +4,13 @@
  * answer), the referrers tag-schema index `<alg>-<hex>` updated to list it.
  */
 import { OciError } from './errors.js';
-import { readBody } from './body.js';
-import { computeDigest, parseDigest } from './digest.js';
+import { computeDigest } from './digest.js';
 import type { Descriptor } from './descriptor.js';
 import { statusError } from './httpError.js';
-import { decodeJson, parseImageIndex, parseManifest } from './manifest.js';
-import { ANNOTATION_CREATED, ARTIFACT_TYPE_NOTARY_SIGNATURE, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from './mediaTypes.js';
-import { forgetReferrers, referrersTag } from './referrers.js';
+import { parseManifest } from './manifest.js';
+import { ANNOTATION_CREATED, ARTIFACT_TYPE_NOTARY_SIGNATURE, MEDIA_TYPE_OCI_MANIFEST } from './mediaTypes.js';
+import { readReferrersIndex, putReferrersIndex } from './deletion.js';
+import { forgetReferrers } from './referrers.js';
 import { packSignatureManifest, SIGNATURE_CONFIG_CONTENT } from './signatureManifest.js';
 import { discard, safeUrl } from './transport.js';
 import type { Repository } from './repository.js';
@@ -26,12 +26,12 @@ export async function pushBlob(repo: Repository, content: Uint8Array, mediaType:
   const digest = computeDigest(content);
   const descriptor: Descriptor = Object.freeze({ mediaType, digest, size: content.byteLength });
   const what = `blob ${digest} to ${repo.name}`;
-  const head = await repo.request('HEAD', `blobs/${digest}`, { push: true }, signal);
+  const head = await repo.request('HEAD', `blobs/${digest}`, { actions: 'pull,push' }, signal);
   await discard(head.response);
   if (head.response.status === 200) return descriptor;
   if (head.response.status !== 404) throw await statusError(head, what, 'BLOB_NOT_FOUND');
 
-  const start = await repo.request('POST', 'blobs/uploads/', { push: true, headers: { 'content-length': '0' } }, signal);
+  const start = await repo.request('POST', 'blobs/uploads/', { actions: 'pull,push', headers: { 'content-length': '0' } }, signal);
   if (start.response.status !== 202) throw await statusError(start, `starting upload of ${what}`);
   await discard(start.response);
   const location = start.response.headers.get('location');
@@ -44,7 +44,7 @@ export async function pushBlob(repo: Repository, content: Uint8Array, mediaType:
   const put = await repo.request(
     'PUT',
     '',
-    { url: target.href, push: true, body: content, headers: { 'content-type': 'application/octet-stream', 'content-length': String(content.byteLength) } },
+    { url: target.href, actions: 'pull,push', body: content, headers: { 'content-type': 'application/octet-stream', 'content-length': String(content.byteLength) } },
     signal,
   );
   if (put.response.status !== 201) throw await statusError(put, `uploading ${what}`, 'BLOB_NOT_FOUND');
@@ -57,7 +57,7 @@ export async function pushManifest(repo: Repository, content: Uint8Array, mediaT
   const digest = computeDigest(content);
   const what = `manifest ${digest} to ${repo.name}${tag !== undefined ? ` as ${tag}` : ''}`;
   const manifest = parseManifest(content, mediaType, what);
-  const put = await repo.request('PUT', `manifests/${tag ?? digest}`, { push: true, body: content, headers: { 'content-type': mediaType } }, signal);
+  const put = await repo.request('PUT', `manifests/${tag ?? digest}`, { actions: 'pull,push', body: content, headers: { 'content-type': mediaType } }, signal);
   if (put.response.status !== 201) throw await statusError(put, `pushing ${what}`);
   await discard(put.response);
   await checkDigestHeader(put.response.headers, digest, `pushing ${what}`);
@@ -86,25 +86,9 @@ export async function pushManifest(repo: Repository, content: Uint8Array, mediaT
 
 /** Adds `referrer` to the subject's `<alg>-<hex>` index (creating it), as the referrers tag schema says. */
 async function addToReferrersIndex(repo: Repository, subjectDigest: string, referrer: Descriptor, signal?: AbortSignal): Promise<void> {
-  parseDigest(subjectDigest);
-  const tag = referrersTag(subjectDigest);
-  const what = `referrers tag ${tag} of ${repo.name}`;
-  const got = await repo.request('GET', `manifests/${tag}`, { push: true, headers: { accept: MEDIA_TYPE_OCI_INDEX } }, signal);
-  let listed: readonly Descriptor[] = [];
-  if (got.response.status === 200) {
-    const bytes = await readBody(got, { cap: repo.context.limits.maxManifestBytes, what });
-    listed = parseImageIndex(decodeJson(bytes, what), MEDIA_TYPE_OCI_INDEX, what).manifests;
-  } else if (got.response.status === 404) {
-    await discard(got.response);
-  } else {
-    throw await statusError(got, what);
-  }
+  const listed = (await readReferrersIndex(repo, subjectDigest, signal))?.manifests ?? [];
   if (listed.some((d) => d.digest === referrer.digest)) return;
-  const index = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [...listed, referrer] };
-  const bytes = new TextEncoder().encode(JSON.stringify(index));
-  const put = await repo.request('PUT', `manifests/${tag}`, { push: true, body: bytes, headers: { 'content-type': MEDIA_TYPE_OCI_INDEX } }, signal);
-  if (put.response.status !== 201) throw await statusError(put, `updating ${what}`);
-  await discard(put.response);
+  await putReferrersIndex(repo, subjectDigest, [...listed, referrer], signal);
 }
 
 export interface PushSignatureInput {

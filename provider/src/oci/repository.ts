@@ -14,6 +14,7 @@ import { toSignatureManifest, type SignatureManifest } from './signatureManifest
 import { listReferrers } from './referrers.js';
 import { listPaged } from './listing.js';
 import { pushBlob, pushManifest, pushSignature, type PushSignatureInput, type PushedSignature } from './push.js';
+import { deleteManifest, removeFromReferrersIndex, type ReferrersIndexChange } from './deletion.js';
 import type { Authenticator } from './auth.js';
 import { tagKey, type RegistryCaches } from './cache.js';
 import type { Sent, Transport } from './transport.js';
@@ -66,10 +67,10 @@ export class Repository {
     this.name = `${registry}/${repository}`;
   }
 
-  /** @internal Sends a request for `/v2/<repository>/<path>` with pull (or pull,push) scope. */
-  async request(method: string, path: string, init: { headers?: Record<string, string>; body?: Uint8Array; push?: boolean; url?: string }, signal?: AbortSignal): Promise<Sent> {
+  /** @internal Sends a request for `/v2/<repository>/<path>` with pull scope, or the `actions` given (e.g. pull,push). */
+  async request(method: string, path: string, init: { headers?: Record<string, string>; body?: Uint8Array; actions?: 'pull,push' | 'pull,delete'; url?: string }, signal?: AbortSignal): Promise<Sent> {
     const url = init.url ?? `${this.ctx.transport.baseUrl(this.registry)}/v2/${this.repository}/${path}`;
-    const scope = `repository:${this.repository}:${init.push ? 'pull,push' : 'pull'}`;
+    const scope = `repository:${this.repository}:${init.actions ?? 'pull'}`;
     const request = { method, url, ...(init.headers ? { headers: init.headers } : {}), ...(init.body ? { body: init.body } : {}) };
     return this.ctx.auth.send(this.registry, request, [scope], signal);
   }
@@ -215,6 +216,16 @@ export class Repository {
    */
   async pushManifest(content: Uint8Array, mediaType: string, options: RequestOptions & { readonly tag?: string } = {}): Promise<Descriptor> {
     return pushManifest(this, content, mediaType, options.tag, options.signal);
+  }
+
+  /** Deletes a manifest by digest (DELETE_UNSUPPORTED when the registry does not allow deletes). */
+  async deleteManifest(descriptor: Descriptor, options: RequestOptions = {}): Promise<void> {
+    return deleteManifest(this, descriptor, options.signal);
+  }
+
+  /** Drops deleted referrers (`removed` digests) from the subject's `<alg>-<hex>` index, deleting it when empty. */
+  async removeFromReferrersIndex(subjectDigest: string, removed: ReadonlySet<string>, options: RequestOptions = {}): Promise<ReferrersIndexChange> {
+    return removeFromReferrersIndex(this, subjectDigest, removed, options.signal);
   }
 
   /** Pushes a signature envelope as notation lays it out: envelope blob, empty config, OCI 1.1 manifest with subject. */

@@ -6,8 +6,8 @@
  * the tag. An annotation alone never counts: a forged one would only stop signing, so it is verified, not trusted.
  */
 import { createHash } from 'node:crypto';
-import { createMemoryTrustStore, parseTrustPolicyDocument, readTrustedCertificates, verifySignature, type TrustPolicyStatement, type TrustStore } from '../notation/index.js';
-import { ANNOTATION_REF_NAME, formatRepository, type Descriptor, type Repository } from '../oci/index.js';
+import { createMemoryTrustStore, parseTrustPolicyDocument, readTrustedCertificates, verifySignature, type TrustPolicyStatement, type TrustStore, type VerificationOutcome } from '../notation/index.js';
+import { ANNOTATION_REF_NAME, formatRepository, type Descriptor, type Repository, type SignatureManifest } from '../oci/index.js';
 
 export const ANNOTATION_THUMBPRINTS = 'io.cncf.notary.x509chain.thumbprint#S256';
 const MAX_ENVELOPE_BYTES = 1024 * 1024;
@@ -17,7 +17,13 @@ const MAX_CANDIDATES = 16;
 export interface SignerIdentity {
   /** SHA-256 hex of each certificate, leaf first (the signature manifest's thumbprint annotation). */
   readonly thumbprints: readonly string[];
+  /** strict: does a signature of the rule cover an image now (coverage)? */
   readonly statement: TrustPolicyStatement;
+  /**
+   * permissive: integrity and authenticity enforced, expiry, timestamp and revocation only logged: was a signature
+   * made with the rule's key, whatever its age (removal)?
+   */
+  readonly authorship: TrustPolicyStatement;
   readonly trustStore: TrustStore;
 }
 
@@ -29,13 +35,15 @@ export function thumbprintsOf(chain: readonly Uint8Array[]): string[] {
 export function signerIdentity(rule: string, chain: readonly Uint8Array[]): SignerIdentity {
   const root = chain[chain.length - 1] as Uint8Array;
   const store = `rule-${rule}`.slice(0, 60);
-  const doc = parseTrustPolicyDocument({
-    version: '1.0',
-    trustPolicies: [{ name: store, registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: [`ca:${store}`], trustedIdentities: ['*'] }],
-  });
+  const statement = (level: 'strict' | 'permissive'): TrustPolicyStatement =>
+    parseTrustPolicyDocument({
+      version: '1.0',
+      trustPolicies: [{ name: store, registryScopes: ['*'], signatureVerification: { level }, trustStores: [`ca:${store}`], trustedIdentities: ['*'] }],
+    }).trustPolicies[0] as TrustPolicyStatement;
   return {
     thumbprints: thumbprintsOf(chain),
-    statement: doc.trustPolicies[0] as TrustPolicyStatement,
+    statement: statement('strict'),
+    authorship: statement('permissive'),
     trustStore: createMemoryTrustStore([{ type: 'ca', name: store, certificates: readTrustedCertificates(root, `the root of SigningRule ${rule}'s chain`) }]),
   };
 }
@@ -67,20 +75,38 @@ export async function isCovered(
   if (leaf === undefined) return false;
   const candidates = (await repo.signatureManifests(subject, signal === undefined ? {} : { signal })).filter((s) => namesLeaf(s.descriptor.annotations, leaf)).slice(0, MAX_CANDIDATES);
   for (const candidate of candidates) {
-    const blob = candidate.blobs[0];
-    if (blob === undefined || candidate.blobs.length !== 1) continue;
-    const bytes = await repo.fetchBlob(blob, MAX_ENVELOPE_BYTES, signal === undefined ? {} : { signal });
-    const outcome = await verifySignature({
-      envelope: { mediaType: blob.mediaType, bytes },
-      subject,
-      artifactReference: `${formatRepository(repo)}@${subject.digest}`,
-      statement: identity.statement,
-      trustStore: identity.trustStore,
-      clock,
-    });
-    if (outcome.error !== undefined || outcome.certificateChain?.[0] === undefined) continue;
-    if (thumbprintsOf([outcome.certificateChain[0].raw])[0] !== leaf) continue;
+    const outcome = await signedByRule(repo, subject, candidate, identity, identity.statement, clock, signal);
+    if (outcome === undefined) continue;
     if (tag === undefined || outcome.payload?.targetArtifact.annotations?.[ANNOTATION_REF_NAME] === tag) return true;
   }
   return false;
+}
+
+/**
+ * The outcome of verifying `signature`'s envelope (a signature of `subject`) under `statement` (the rule's root only)
+ * when it passes and its signing certificate is the rule's leaf; undefined otherwise. Registry errors propagate.
+ */
+export async function signedByRule(
+  repo: Repository,
+  subject: Descriptor,
+  signature: SignatureManifest,
+  identity: SignerIdentity,
+  statement: TrustPolicyStatement,
+  clock: () => Date,
+  signal?: AbortSignal,
+): Promise<VerificationOutcome | undefined> {
+  const blob = signature.blobs[0];
+  if (blob === undefined || signature.blobs.length !== 1) return undefined;
+  const bytes = await repo.fetchBlob(blob, MAX_ENVELOPE_BYTES, signal === undefined ? {} : { signal });
+  const outcome = await verifySignature({
+    envelope: { mediaType: blob.mediaType, bytes },
+    subject,
+    artifactReference: `${formatRepository(repo)}@${subject.digest}`,
+    statement,
+    trustStore: identity.trustStore,
+    clock,
+  });
+  const leaf = outcome.certificateChain?.[0];
+  if (outcome.error !== undefined || leaf === undefined || thumbprintsOf([leaf.raw])[0] !== identity.thumbprints[0]) return undefined;
+  return outcome;
 }

@@ -12,6 +12,7 @@ import type { Baseline, BaselineStore } from './baseline.js';
 import { SigningError } from './errors.js';
 import { WorkQueue } from './queue.js';
 import { reconcileTag, tagName, type RuleKey, type TagOutcome, type TagWork } from './reconcile.js';
+import { removeRuleSignatures, type RemovalSummary } from './removal.js';
 import { isReferrersTag, ruleFor, ruleScope } from './rules.js';
 
 export interface SigningMetrics {
@@ -51,6 +52,13 @@ export interface SigningServiceOptions {
 interface Queued extends TagWork {
   readonly reason: 'event' | 'resync';
   readonly receivedAt: Date;
+}
+
+/** What a new rule set changed, by rule name. */
+export interface RuleChanges {
+  readonly added: readonly SigningRuleConfig[];
+  readonly changed: readonly SigningRuleConfig[];
+  readonly removed: readonly SigningRuleConfig[];
 }
 
 export interface TagFailure {
@@ -106,8 +114,10 @@ export class SigningService {
   private readonly baselines = new Map<string, Baseline>();
   private readonly failures = new Map<string, TagFailure>();
   private readonly statuses = new Map<string, RuleStatus>();
+  private currentRules: readonly SigningRuleConfig[];
 
   constructor(private readonly options: SigningServiceOptions) {
+    this.currentRules = options.rules;
     for (const rule of options.rules) this.statuses.set(rule.name, { rule: rule.name, scope: ruleScope(rule), signed: 0, failed: 0 });
     const q = options.queue ?? {};
     this.queue = new WorkQueue<Queued, TagOutcome>({
@@ -124,7 +134,45 @@ export class SigningService {
   }
 
   get rules(): readonly SigningRuleConfig[] {
-    return this.options.rules;
+    return this.currentRules;
+  }
+
+  /**
+   * Swaps the rule set (a reloaded configuration): a rule is `changed` when its name stays and anything else differs.
+   * Queued work of a removed or changed rule is dropped when its turn comes (resync queues it again under the new
+   * rule); a new or changed rule takes its baseline at the next resync before it signs anything. The caller opens
+   * the keys of new rules first (`keyFor`), and removes a deleted rule's signatures with `removeSignatures`.
+   */
+  replaceRules(rules: readonly SigningRuleConfig[]): RuleChanges {
+    const before = new Map(this.currentRules.map((r) => [r.name, r]));
+    const after = new Set(rules.map((r) => r.name));
+    const changes: RuleChanges = {
+      added: rules.filter((r) => !before.has(r.name)),
+      changed: rules.filter((r) => before.has(r.name) && JSON.stringify(before.get(r.name)) !== JSON.stringify(r)),
+      removed: this.currentRules.filter((r) => !after.has(r.name)),
+    };
+    this.currentRules = rules;
+    for (const rule of [...changes.removed, ...changes.changed]) this.baselines.delete(rule.name);
+    for (const rule of changes.removed) this.statuses.delete(rule.name);
+    for (const rule of [...changes.added, ...changes.changed]) this.statuses.set(rule.name, { rule: rule.name, scope: ruleScope(rule), signed: 0, failed: 0 });
+    return changes;
+  }
+
+  /**
+   * Deletes from `rule`'s namespace the signatures made with its certificate (removeSignaturesOnDelete; see
+   * removal.ts). Throws SIGNER_IDENTITY_UNKNOWN when the certificate is not known yet (a plugin key that has not
+   * signed since the start), REGISTRY_DELETE_REFUSED or SIGNATURE_REMOVAL_FAILED.
+   */
+  async removeSignatures(rule: SigningRuleConfig, signal?: AbortSignal): Promise<RemovalSummary> {
+    const identity = this.options.keyFor(rule).identity;
+    if (identity === undefined) {
+      throw new SigningError(
+        'SIGNER_IDENTITY_UNKNOWN',
+        `SigningRule ${rule.name} signs with ${this.options.keyFor(rule).signer.description}, whose certificate is known only once it has signed, and it has not signed since the start; ` +
+          `nothing was removed from ${ruleScope(rule)}: give the rule a certificateChain, or delete its signatures with the registry's own tools`,
+      );
+    }
+    return removeRuleSignatures({ rule, registry: this.options.registryFor(rule), identity, clock: this.options.clock, ...(signal === undefined ? {} : { signal }) });
   }
 
   /** Queues the tagged pushes that an enabled Automatic rule covers; the rest is counted as ignored. */
@@ -132,7 +180,7 @@ export class SigningService {
     let queued = 0;
     const receivedAt = this.options.clock();
     for (const push of pushes) {
-      const rule = ruleFor(this.options.rules, push.registry, push.repository);
+      const rule = ruleFor(this.currentRules, push.registry, push.repository);
       // a baseline must exist first, else a tag that was there before the rule would be signed on its next push event
       if (push.tag === undefined || rule === undefined || !this.signsAutomatically(rule) || isReferrersTag(push.tag) || !this.baselines.has(rule.name)) continue;
       if (this.enqueue({ rule, repository: push.repository, tag: push.tag, ...(push.digest === undefined ? {} : { pushedDigest: push.digest }), includeBaseline: false, dryRun: false, reason: 'event', receivedAt })) queued++;
@@ -142,7 +190,7 @@ export class SigningService {
 
   /** Baselines for every enabled rule, then a resync. Registry errors are logged; the next resync retries. */
   async resync(signal?: AbortSignal): Promise<void> {
-    for (const rule of this.options.rules.filter((r) => this.signsAutomatically(r))) {
+    for (const rule of this.currentRules.filter((r) => this.signsAutomatically(r))) {
       try {
         await this.baselineOf(rule, signal);
         const receivedAt = this.options.clock();
@@ -170,9 +218,9 @@ export class SigningService {
 
   /** Signs every tag of a rule, baseline included (`dryRun`: only says what it would sign). */
   async backfill(name: string, options: { readonly dryRun: boolean; readonly onProgress?: (done: number, total: number) => void; readonly signal?: AbortSignal }): Promise<BackfillSummary> {
-    const rule = this.options.rules.find((r) => r.name === name);
+    const rule = this.currentRules.find((r) => r.name === name);
     if (rule === undefined) {
-      throw new SigningError('RULE_NOT_FOUND', `no SigningRule "${name}" in the configuration; the rules are: ${this.options.rules.map((r) => r.name).join(', ') || '(none)'}`);
+      throw new SigningError('RULE_NOT_FOUND', `no SigningRule "${name}" in the configuration; the rules are: ${this.currentRules.map((r) => r.name).join(', ') || '(none)'}`);
     }
     const baseline = await this.baselineOf(rule, options.signal);
     const tags = await this.listTags(rule, undefined, options.signal);
@@ -202,9 +250,9 @@ export class SigningService {
 
   /** Per tag of `registry/prefix...`: signed (verified signature of the rule), pending, failed, baseline or unsigned. */
   async status(registry: string, prefix: string, signal?: AbortSignal): Promise<readonly TagStatus[]> {
-    const rule = this.options.rules.find((r) => r.registry === registry && (prefix === r.namespace || prefix.startsWith(`${r.namespace}/`)));
+    const rule = this.currentRules.find((r) => r.registry === registry && (prefix === r.namespace || prefix.startsWith(`${r.namespace}/`)));
     if (rule === undefined) {
-      throw new SigningError('RULE_NOT_FOUND', `no SigningRule covers ${registry}/${prefix}; the rules cover: ${this.options.rules.map(ruleScope).join(', ') || '(none)'}`);
+      throw new SigningError('RULE_NOT_FOUND', `no SigningRule covers ${registry}/${prefix}; the rules cover: ${this.currentRules.map(ruleScope).join(', ') || '(none)'}`);
     }
     const baseline = this.baselines.get(rule.name) ?? (await this.options.baselines.load(rule.name, ruleScope(rule)));
     const rows: TagStatus[] = [];
@@ -248,6 +296,7 @@ export class SigningService {
   }
 
   private async run(item: Queued): Promise<TagOutcome> {
+    if (!this.currentRules.includes(item.rule)) return { state: 'skipped', reason: `SigningRule ${item.rule.name} was removed or changed after this tag was queued` };
     const baseline = this.baselines.get(item.rule.name);
     return this.reconcile(item, baseline);
   }
