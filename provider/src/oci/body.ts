@@ -15,11 +15,27 @@ export interface ReadLimits {
   readonly what: string;
 }
 
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason as Error);
-    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+/**
+ * A promise that rejects when `signal` aborts, and `release()`, which must be called when the read is over: the
+ * transport's per-attempt signal is an `AbortSignal.any` of the caller's deadline and a timeout, and Node keeps such a
+ * signal (and the listener's closure) reachable for as long as it has an abort listener; when its timeout signal has
+ * been collected it never aborts, so a listener left behind would keep it forever (measured: about 1 KiB per registry
+ * request, bench/README.md "Soak").
+ */
+function abortWatch(signal: AbortSignal): { readonly aborted: Promise<never>; release(): void } {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+  aborted.catch(() => undefined);
+  return {
+    aborted,
+    release() {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 export async function readBody(sent: Sent, limits: ReadLimits): Promise<Uint8Array> {
@@ -44,13 +60,12 @@ export async function readBody(sent: Sent, limits: ReadLimits): Promise<Uint8Arr
   }
   const limit = expectedSize !== undefined ? Math.min(expectedSize, cap) : cap;
   const iterator = response.body[Symbol.asyncIterator]();
-  const stop = aborted(signal);
-  stop.catch(() => undefined);
+  const stop = abortWatch(signal);
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), stop]);
+      const next = await Promise.race([iterator.next(), stop.aborted]);
       if (next.done) break;
       const chunk = next.value;
       total += chunk.byteLength;
@@ -67,6 +82,8 @@ export async function readBody(sent: Sent, limits: ReadLimits): Promise<Uint8Arr
     if (error instanceof OciError) throw error;
     if (signal.aborted) throw new OciError('REGISTRY_TIMEOUT', `${where}: the body did not arrive before the deadline or request timeout`, { cause: error });
     throw new OciError('REGISTRY_UNREACHABLE', `${where}: the connection failed while reading the body`, { cause: error });
+  } finally {
+    stop.release();
   }
   if (expectedSize !== undefined && total !== expectedSize) {
     throw new OciError('SIZE_MISMATCH', `${where}: got ${total} bytes, the descriptor says ${expectedSize}`);
