@@ -80,11 +80,11 @@ function keyProblem(pem: string): string {
   return 'holds no PEM private key (a -----BEGIN PRIVATE KEY----- block, RSA or EC)';
 }
 
-function loadKey(pem: string, file: string): KeyObject {
+function loadKey(pem: string, label: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (err) {
-    throw new UsageError(`--key ${file} ${keyProblem(pem)}`, { cause: err });
+    throw new UsageError(`${label} ${keyProblem(pem)}`, { cause: err });
   }
 }
 
@@ -145,10 +145,10 @@ export async function keySourceFromArgs(args: KeyArgs, env: NodeJS.ProcessEnv, t
     };
   }
   if (!args.cert) throw new UsageError('--key KEY.pem needs --cert CHAIN.pem');
-  return {
-    kind: 'file',
-    privateKey: loadKey(await readInput(args.key, 'key'), args.key),
-    certificateChain: await chainFrom(args.cert),
-    description: `--key ${args.key}`,
-  };
+  return fileKeySource(await readInput(args.key, 'key'), `--key ${args.key}`, await readInput(args.cert, 'certificate chain'), args.cert, `--key ${args.key}`);
+}
+
+/** A PEM key and its PEM chain (from files, or a Kubernetes Secret's entries) as a key-file KeySource. */
+export function fileKeySource(keyPem: string, keyLabel: string, chainPem: string, chainLabel: string, description: string): KeySource {
+  return { kind: 'file', privateKey: loadKey(keyPem, keyLabel), certificateChain: readPemCertificates(chainPem, chainLabel), description };
 }

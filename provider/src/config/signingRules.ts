@@ -14,7 +14,7 @@ export interface SigningRuleSpec {
   readonly registry: string;
   readonly namespace: string;
   readonly key: {
-    readonly file?: { readonly key: string; readonly certificateChain: string };
+    readonly file?: { readonly key: string; readonly certificateChain: string; readonly secretName?: string };
     readonly pkcs11?: { readonly uri: string; readonly certificateChain?: string };
     readonly plugin?: { readonly name: string; readonly id: string; readonly config?: Readonly<Record<string, string>> };
   };
@@ -60,6 +60,7 @@ function pathOf(r: Rule, path: string, at: readonly string[], issues: IssueList)
 
 function keyOf(r: Rule, issues: IssueList): SigningKeyConfig | undefined {
   const { file, pkcs11, plugin } = r.spec.key;
+  if (file?.secretName !== undefined) return { door: 'secret', secretName: file.secretName, keyEntry: file.key, certificateChainEntry: file.certificateChain };
   if (file !== undefined) {
     const keyPath = pathOf(r, file.key, ['spec', 'key', 'file', 'key'], issues);
     const certificateChainPath = pathOf(r, file.certificateChain, ['spec', 'key', 'file', 'certificateChain'], issues);

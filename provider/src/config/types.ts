@@ -21,6 +21,11 @@ export interface VerifierConfig {
   readonly certificateCount: number;
   /** CRLs from spec.parameters.revocation.crlFiles, consulted before any network fetch (absent: none). */
   readonly crls?: readonly Crl[];
+  /**
+   * spec.parameters.verifyTag: a key with a tag passes only with a verified signature whose payload binds that tag
+   * (org.opencontainers.image.ref.name; verify/tagBinding.ts). Absent: off.
+   */
+  readonly verifyTag?: true;
   /** Content hash of everything above (digest.ts `verifierDigest`): certificates and CRLs by fingerprint. */
   readonly digest: string;
 }
@@ -81,6 +86,8 @@ export interface Config {
 /** The key a SigningRule signs with, by custody door (the shapes `signgate sign` takes). */
 export type SigningKeyConfig =
   | { readonly door: 'file'; readonly keyPath: string; readonly certificateChainPath: string }
+  /** A key file in a Kubernetes Secret of the signer's namespace (`spec.key.file.secretName`): entries, not paths. */
+  | { readonly door: 'secret'; readonly secretName: string; readonly keyEntry: string; readonly certificateChainEntry: string }
   | { readonly door: 'pkcs11'; readonly uri: string; readonly certificateChainPath?: string }
   | { readonly door: 'plugin'; readonly name: string; readonly keyId: string; readonly pluginConfig: Readonly<Record<string, string>> };
 
