@@ -73,6 +73,8 @@ export interface RuleStatus {
   signed: number;
   failed: number;
   lastSigned?: string;
+  /** `registry/repository:tag@digest` of the last tag signed. */
+  lastSignedImage?: string;
   lastError?: string;
 }
 
@@ -344,6 +346,7 @@ export class SigningService {
     if (status !== undefined) {
       status.signed++;
       status.lastSigned = this.options.clock().toISOString();
+      status.lastSignedImage = `${tagName(rule, item.repository, item.tag)}@${outcome.digest}`;
     }
     this.options.log({ level: 'info', msg: 'signed', rule: rule.name, image: tagName(rule, item.repository, item.tag), digest: outcome.digest });
   }
