@@ -1,9 +1,10 @@
 /**
  * The CustomResourceDefinitions in crds/ are the one source of the configuration schema: this module reads their
- * openAPIV3Schema at runtime and compiles it with ajv (strict types, no coercion, all errors). Kubernetes prunes or,
- * under strict field validation, rejects fields a structural schema does not declare; here an object that declares
- * `properties` (and neither `additionalProperties` nor `x-kubernetes-preserve-unknown-fields`) is closed, so an
- * unknown field is an error with its path, as `kubectl apply --validate=strict` reports it.
+ * openAPIV3Schema at runtime and compiles it with ajv (strict types, no coercion, all errors) when a document of its
+ * kind is first checked. Kubernetes prunes or, under strict field validation, rejects fields a structural schema does
+ * not declare; here an object that declares `properties` (and neither `additionalProperties` nor
+ * `x-kubernetes-preserve-unknown-fields`) is closed, so an unknown field is an error with its path, as
+ * `kubectl apply --validate=strict` reports it.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +23,11 @@ export interface KindSchema {
   readonly namespaced: boolean;
   /** The CRD file the schema comes from. */
   readonly file: string;
-  readonly validate: ValidateFunction;
+  /**
+   * The kind's validator, compiled on first use: ajv's code generation is most of a start-up's time and memory,
+   * and a configuration names a few of the kinds (the embedded one 4 of 9).
+   */
+  readonly validate: () => ValidateFunction;
 }
 
 export interface CrdCatalog {
@@ -99,7 +104,7 @@ function crdProblem(file: string, reason: string, cause?: unknown): ConfigError 
   );
 }
 
-function compileCrd(ajv: Ajv, file: string, text: string): KindSchema {
+function readCrd(ajv: Ajv, file: string, text: string): KindSchema {
   const crd: unknown = parseYaml(text);
   const spec = isObject(crd) ? crd.spec : undefined;
   if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition' || !isObject(spec) || spec.group !== API_GROUP) {
@@ -113,12 +118,16 @@ function compileCrd(ajv: Ajv, file: string, text: string): KindSchema {
   const version: unknown = versions.find((v: unknown) => isObject(v) && v.name === API_VERSION_NAME);
   const schema = isObject(version) && isObject(version.schema) ? version.schema.openAPIV3Schema : undefined;
   if (!isObject(schema)) throw crdProblem(file, `has no ${API_VERSION_NAME} openAPIV3Schema`);
-  let validate: ValidateFunction;
-  try {
-    validate = ajv.compile(toValidationSchema(schema));
-  } catch (err) {
-    throw crdProblem(file, `has a schema that does not compile: ${(err as Error).message}`, err);
-  }
+  const validationSchema = toValidationSchema(schema);
+  let compiled: ValidateFunction | undefined;
+  const validate = (): ValidateFunction => {
+    try {
+      compiled ??= ajv.compile(validationSchema);
+    } catch (err) {
+      throw crdProblem(file, `has a schema that does not compile: ${(err as Error).message}`, err);
+    }
+    return compiled;
+  };
   return { kind: names.kind, namespaced: spec.scope === 'Namespaced', file, validate };
 }
 
@@ -135,7 +144,7 @@ async function readCatalog(dir: string): Promise<CrdCatalog> {
     const file = join(dir, name);
     const text = await readFile(file, 'utf8');
     if (text.length > MAX_CRD_FILE_BYTES) throw crdProblem(file, 'is larger than 1 MiB');
-    const kind = compileCrd(ajv, file, text);
+    const kind = readCrd(ajv, file, text);
     if (kinds.has(kind.kind)) throw crdProblem(file, `defines kind ${kind.kind} a second time`);
     kinds.set(kind.kind, kind);
   }
@@ -143,7 +152,7 @@ async function readCatalog(dir: string): Promise<CrdCatalog> {
   return { dir, kinds };
 }
 
-/** The compiled schemas of every kind, read once per folder (default: the package's crds/). */
+/** The schema of every kind, read once per folder (default: the package's crds/); each is compiled on first use. */
 export function loadCrdCatalog(dir: string = crdsDirectory()): Promise<CrdCatalog> {
   let pending = catalogs.get(dir);
   if (!pending) {
@@ -156,8 +165,9 @@ export function loadCrdCatalog(dir: string = crdsDirectory()): Promise<CrdCatalo
 
 /** Every violation of the kind's schema by `value`, each with its path. */
 export function schemaViolations(schema: KindSchema, value: unknown): SchemaViolation[] {
-  if (schema.validate(value)) return [];
-  const errors: readonly ErrorObject[] = schema.validate.errors ?? [];
+  const validate = schema.validate();
+  if (validate(value)) return [];
+  const errors: readonly ErrorObject[] = validate.errors ?? [];
   const seen = new Set<string>();
   const out: SchemaViolation[] = [];
   for (const error of errors) {
