@@ -9,21 +9,12 @@ import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
-import { EventError, EVENT_LIMITS, parseNotification, type EventErrorCode, type TokenCheck } from '../events/index.js';
+import { EventError, type TokenCheck } from '../events/index.js';
 import { OciError, parseRepositoryName } from '../oci/index.js';
 import { SigningError, type SigningMetrics, type SigningService } from '../signing/index.js';
 import { ServerError } from './errors.js';
 import { createRequestLimit, DEFAULT_REQUEST_LIMIT, type RequestLimitOptions } from './requestLimit.js';
-import { readBody } from './request.js';
-
-const EVENT_STATUS: Readonly<Record<EventErrorCode, number>> = {
-  EVENT_UNAUTHENTICATED: 401,
-  TOKEN_FILE_INVALID: 503,
-  EVENT_TOO_LARGE: 413,
-  EVENT_MEDIA_TYPE: 415,
-  EVENT_MALFORMED: 400,
-  EVENT_UNRELATED: 422,
-};
+import { EVENT_STATUS, refuse, registryEventsHandler, REGISTRY_EVENTS_PATH } from './registryEvents.js';
 
 /** The signer's Prometheus metrics (one registry per app). */
 export class SignerMetrics implements SigningMetrics {
@@ -69,11 +60,6 @@ export interface SignerAppOptions {
   readonly requestLimit?: Partial<RequestLimitOptions>;
 }
 
-function refuse(ctx: Koa.Context, status: number, code: string, message: string): void {
-  ctx.status = status;
-  ctx.body = { error: { code, message } };
-}
-
 export function createSignerApp(options: SignerAppOptions): Koa {
   const { service, tokens, logger, metrics } = options;
   const requestLimit = createRequestLimit({ ...DEFAULT_REQUEST_LIMIT, ...options.requestLimit }, 'signer');
@@ -81,31 +67,19 @@ export function createSignerApp(options: SignerAppOptions): Koa {
   app.silent = true;
   const router = new Router();
 
-  router.post('/v1/registry-events', requestLimit.middleware, async (ctx) => {
-    try {
-      await tokens.check(ctx.get('authorization') || undefined);
-      let body: Buffer;
-      try {
-        body = await readBody(ctx.req, EVENT_LIMITS.maxBodyBytes);
-      } catch (err) {
-        if (err instanceof ServerError && err.code === 'BODY_TOO_LARGE') {
-          throw new EventError('EVENT_TOO_LARGE', `the notification is larger than ${EVENT_LIMITS.maxBodyBytes} bytes; lower the registry endpoint's threshold (events per notification)`);
-        }
-        throw err;
-      }
-      const parsed = parseNotification(ctx.get('content-type') || undefined, body.toString('utf8'));
-      const { queued, ignored } = service.handle(parsed.pushes);
-      metrics.notifications.inc({ result: 'accepted' });
-      logger.debug({ source: parsed.source, pushes: parsed.pushes.length, queued }, 'registry notification');
-      ctx.status = 202;
-      ctx.body = { queued, ignored: ignored + parsed.ignored };
-    } catch (err) {
-      if (!(err instanceof EventError)) throw err;
-      metrics.notifications.inc({ result: err.code });
-      logger.warn({ code: err.code, from: ctx.ip }, err.message);
-      refuse(ctx, EVENT_STATUS[err.code], err.code, err.message);
-    }
-  });
+  router.post(
+    REGISTRY_EVENTS_PATH,
+    requestLimit.middleware,
+    registryEventsHandler({
+      tokens,
+      logger,
+      count: (result) => metrics.notifications.inc({ result }),
+      accept: (parsed) => {
+        const { queued, ignored } = service.handle(parsed.pushes);
+        return { queued, ignored: ignored + parsed.ignored + parsed.deletes.length }; // deletes: nothing to sign
+      },
+    }),
+  );
 
   router.get('/v1/status', requestLimit.middleware, async (ctx) => {
     try {
@@ -144,7 +118,7 @@ export function createSignerApp(options: SignerAppOptions): Koa {
       await next();
     } catch (err) {
       if (err instanceof ServerError) {
-        if (ctx.path === '/v1/registry-events') metrics.notifications.inc({ result: err.code });
+        if (ctx.path === REGISTRY_EVENTS_PATH) metrics.notifications.inc({ result: err.code });
         logger.warn({ code: err.code, path: ctx.path }, err.message);
         refuse(ctx, err.status, err.code, err.message);
         return;
