@@ -25,6 +25,7 @@ export { parseKey, KeyError, type ProviderKey } from './key.js';
 export { policyFor } from './policy.js';
 export { RegistrySignatureSource, resolveSubject, type RegistryLike, type ResolvedSubject } from './registrySource.js';
 export { NO_CERTIFICATE_REASON } from './subject.js';
+export { bindTag, requestedTag, TAG_NOT_SIGNED } from './tagBinding.js';
 export type { VerdictCacheOptions, VerdictCacheStats } from './verdictCache.js';
 export {
   createAudit,

@@ -10,9 +10,11 @@ import type { RevocationChecker } from '../notation/index.js';
 import { KeyError, parseKey, type ProviderKey } from './key.js';
 import { resolveSubject } from './registrySource.js';
 import { missingCertificates, verifySubject } from './subject.js';
-import { InFlight, keyInRepository, VerdictCache, verdictKey, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
+import { InFlight, keyInRepository, VerdictCache, verdictKey, withinAge, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
 import type { Verdict } from './verdict.js';
 import { stampVerdict } from './verdictJson.js';
+import type { SharedVerdictCache } from './sharedCache.js';
+import { requestedTag, verdictSubject } from './tagBinding.js';
 
 /** Why a key could not be decided (the decision log's reason); registry failures keep their OciError code. */
 export type ItemErrorCode = 'KEY_INVALID' | 'NO_CONFIGURATION' | 'NO_VERIFIER' | 'TOO_MANY_IN_FLIGHT' | 'INTERNAL' | OciErrorCode;
@@ -59,6 +61,8 @@ export interface ProviderExecutorOptions {
   readonly events?: ExecutorEvents;
   /** OCSP / CRL checking with its caches; absent: revocation is recorded as not checked. */
   readonly revocation?: RevocationChecker;
+  /** The verdict cache shared by all replicas (Redis); absent: local only. */
+  readonly sharedCache?: SharedVerdictCache;
 }
 
 export interface ProviderExecutorStats {
@@ -123,7 +127,7 @@ function describe(error: unknown, what: string, subject: string): Unscoped {
 type Worked = { readonly verdict: Verdict; readonly cacheHit: boolean };
 
 export function createProviderExecutor(options: ProviderExecutorOptions): InvalidatingProviderExecutor {
-  const cache = new VerdictCache(options.cache ?? {}, options.clock);
+  const cache = new VerdictCache(options.cache ?? {}, options.clock, options.sharedCache);
   const byReference = new InFlight<Worked>();
   const bySubject = new InFlight<Verdict>();
   const mutations = new InFlight<string>();
@@ -146,7 +150,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
 
   const cached = (key: string, maxAgeMs: number | undefined): Verdict | undefined => {
     const entry = cache.get(key);
-    const hit = entry !== undefined && (maxAgeMs === undefined || options.clock().getTime() - Date.parse(entry.timestamp) <= maxAgeMs) ? entry : undefined;
+    const hit = entry !== undefined && withinAge(entry, maxAgeMs, options.clock()) ? entry : undefined;
     events.verdictCache?.(hit !== undefined);
     return hit;
   };
@@ -156,21 +160,24 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
     const mark = cache.mark(); // an invalidation during this work keeps its (possibly stale) verdict out of the cache
     const registry = options.registryFor(s.scope.store);
     const resolved = await resolveSubject(registry, s.key.reference, signal);
-    const ck = verdictKey(s.scopeName, resolved.subjectReference, s.scope.digest);
+    const ck = verdictKey(s.scopeName, verdictSubject(s.scope, s.key.reference, resolved.subject.digest), s.scope.digest);
+    const tag = requestedTag(s.key.reference);
     const hit = s.key.reference.digest !== undefined ? undefined : cached(ck, maxAgeMs); // digest keys were looked up before
     if (hit !== undefined) return { verdict: hit, cacheHit: true };
-    const verdict = await bySubject.run(ck, async () => {
-      const verdict = await verifySubject({
+    // settle: the shared cache (when configured) first, then verify; only a decided verdict is stored, locally and shared
+    const verdict = await bySubject.run(ck, () =>
+      cache.settle(ck, mark, signal, maxAgeMs, () =>
+        verifySubject({
         scope: s.scope,
         ...resolved,
         traceID,
         clock: options.clock,
         signal,
         ...(options.revocation ? { revocation: options.revocation } : {}),
-      });
-      cache.set(ck, verdict, mark); // only reached when decided: every could-not-decide error was thrown above
-      return verdict;
-    });
+        ...(tag === undefined ? {} : { tag }),
+        }),
+      ),
+    );
     return { verdict, cacheHit: false };
   }
 
@@ -181,14 +188,14 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
         events.verification?.('error');
         return s;
       }
-      const refName = `${s.key.reference.registry}/${s.key.reference.repository}`;
       const unsigned = missingCertificates(s.scope, formatReference(s.key.reference), ctx.traceID, options.clock());
       if (unsigned !== undefined) {
         events.verification?.('fail');
         return { value: unsigned };
       }
       if (s.key.reference.digest !== undefined) {
-        const hit = cached(verdictKey(s.scopeName, `${refName}@${s.key.reference.digest}`, s.scope.digest), ctx.maxAgeMs);
+        const dk = verdictKey(s.scopeName, verdictSubject(s.scope, s.key.reference, s.key.reference.digest), s.scope.digest);
+        const hit = cached(dk, ctx.maxAgeMs) ?? (await cache.getShared(dk, ctx.maxAgeMs)); // shared: before any registry request
         if (hit !== undefined) {
           events.verification?.(hit.isSuccess ? 'pass' : 'fail');
           return { value: stamp(hit, ctx.traceID), cacheHit: true };

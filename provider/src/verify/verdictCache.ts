@@ -8,22 +8,47 @@
  * and generation, is dropped at once (an index subject -> keys makes that proportional to the subject's entries).
  * Work that began before an invalidation of its subject or repository must not store its now-stale verdict: callers
  * take `mark()` before the work and pass it to `set()`.
+ *
+ * With a SharedVerdictCache (Redis), a local miss is looked up there (`getShared`), a verdict decided here is written
+ * there (`settle`, which also takes the short cross-replica lock), and invalidations are published to every replica,
+ * whose own copies are dropped when the message arrives.
  */
 import { LRUCache } from 'lru-cache';
 import { formatReference, formatRepository, parseReference, parseRepositoryName } from '../oci/index.js';
 import type { Verdict } from './verdict.js';
+import type { Invalidation, SharedVerdictCache } from './sharedCache.js';
+import type { SharedVerdictKey } from './sharedVerdict.js';
 
 export interface VerdictCacheOptions {
   /** Entries kept at most (default 10,000; 0 disables the cache). */
   readonly maxEntries?: number;
   /** How long a verdict is reused (default 60,000 ms; 0 disables the cache). */
   readonly ttlMs?: number;
+  /**
+   * Bytes kept at most, counted as `verdictBytes` (default 64 MiB): the least recently used verdicts go first, and a
+   * verdict larger than an eighth of the bound is not kept at all.
+   */
+  readonly maxBytes?: number;
+}
+
+/** Default byte bound of the verdict cache. */
+export const DEFAULT_VERDICT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What one entry counts against `maxBytes`: its verdict's JSON length and its key's, in UTF-16 code units (what V8
+ * holds for a non-Latin-1 string), plus a fixed 512 for the objects around them. The bench (`bench/verdictMemory.ts`)
+ * compares it with the heap an entry really takes.
+ */
+export function verdictBytes(verdict: Verdict, key: string): number {
+  return 2 * (JSON.stringify(verdict).length + key.length) + 512;
 }
 
 export interface VerdictCacheStats {
   readonly hits: number;
   readonly misses: number;
   readonly entries: number;
+  /** Bytes held, as verdictBytes counts them. */
+  readonly bytes: number;
 }
 
 /**
@@ -37,6 +62,17 @@ export function verdictKey(scope: string, subjectReference: string, configDigest
 /** The subject `host/repo@digest` a verdictKey was made for. */
 function subjectOf(key: string): string {
   return key.slice(key.lastIndexOf('\u0000') + 1);
+}
+
+/** True when `maxAgeMs` is absent or `verdict` was decided at most that long before `now`. */
+export function withinAge(verdict: Verdict, maxAgeMs: number | undefined, now: Date): boolean {
+  return maxAgeMs === undefined || now.getTime() - Date.parse(verdict.timestamp) <= maxAgeMs;
+}
+
+/** The parts of a verdictKey, as the shared cache names them. */
+function sharedKeyOf(key: string): SharedVerdictKey {
+  const [configDigest = '', scope = ''] = key.split('\u0000', 2);
+  return { configDigest, scope, subject: subjectOf(key) };
 }
 
 /** The canonical `host/repo` of a canonical subject `host/repo@digest`. */
@@ -68,23 +104,38 @@ export class VerdictCache {
   constructor(
     options: VerdictCacheOptions,
     private readonly clock: () => Date,
+    private readonly shared?: SharedVerdictCache,
   ) {
     const max = options.maxEntries ?? 10_000;
     const ttl = options.ttlMs ?? 60_000;
-    for (const [name, v] of [['maxEntries', max], ['ttlMs', ttl]] as const) {
+    const maxSize = options.maxBytes ?? DEFAULT_VERDICT_CACHE_BYTES;
+    for (const [name, v] of [['maxEntries', max], ['ttlMs', ttl], ['maxBytes', maxSize]] as const) {
       if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`verdict cache ${name} must be a non-negative integer, got ${String(v)}`);
     }
     this.ttlMs = ttl;
     const dispose = (_v: Verdict, key: string, reason: LRUCache.DisposeReason): void => {
       if (reason !== 'set') this.unindex(key);
     };
-    this.lru = max > 0 && ttl > 0 ? new LRUCache<string, Verdict>({ max, ttl, ttlResolution: 0, perf: { now: () => clock().getTime() }, dispose }) : undefined;
+    this.lru =
+      max > 0 && ttl > 0 && maxSize > 0
+        ? new LRUCache<string, Verdict>({
+            max,
+            ttl,
+            ttlResolution: 0,
+            perf: { now: () => clock().getTime() },
+            dispose,
+            maxSize,
+            maxEntrySize: Math.max(1, Math.floor(maxSize / 8)),
+            sizeCalculation: verdictBytes,
+          })
+        : undefined;
     this.invalidatedAt = new LRUCache<string, number>({
       max: RECENT_INVALIDATIONS,
       dispose: (count, _name, reason) => {
         if (reason === 'evict') this.forgottenBefore = Math.max(this.forgottenBefore, count);
       },
     });
+    void shared?.onInvalidation((change) => this.applyPeerInvalidation(change));
   }
 
   get(key: string): Verdict | undefined {
@@ -100,16 +151,72 @@ export class VerdictCache {
    * nextUpdate (OCSP answer, CRL) of its passing reports, so a cached pass is never served after what it rests on has
    * expired.
    */
-  set(key: string, verdict: Verdict, mark?: number): void {
+  set(key: string, verdict: Verdict, mark?: number, notAfter = Number.POSITIVE_INFINITY): void {
     if (this.lru === undefined) return;
     if (mark !== undefined && this.invalidatedSince(subjectOf(key), mark)) return;
-    const ttl = Math.min(this.ttlMs, validUntil(verdict) - this.clock().getTime());
+    const ttl = Math.min(this.ttlFor(verdict), notAfter - this.clock().getTime());
     if (!(ttl > 0)) return; // NaN (an unreadable time) stores nothing too
     this.lru.set(key, verdict, { ttl });
+    if (!this.lru.has(key)) return; // larger than maxBytes / 8: not kept
     const subject = subjectOf(key);
     const keys = this.keysBySubject.get(subject);
     if (keys === undefined) this.keysBySubject.set(subject, new Set([key]));
     else keys.add(key);
+  }
+
+  /** How long `verdict` may be reused from now, ms: the TTL, capped by what a pass rests on (0 or less: not at all). */
+  ttlFor(verdict: Verdict): number {
+    return Math.min(this.ttlMs, validUntil(verdict) - this.clock().getTime());
+  }
+
+  /**
+   * On a local miss: the shared cache's verdict for `key`, kept locally no longer than the shared copy; undefined
+   * without a shared cache, on a shared miss, or when Redis does not answer within its bound.
+   */
+  async getShared(key: string, maxAgeMs?: number): Promise<Verdict | undefined> {
+    if (this.shared === undefined || this.lru === undefined) return undefined;
+    const mark = this.mark();
+    const found = await this.shared.lookup(sharedKeyOf(key));
+    if (found.kind !== 'hit' || !withinAge(found.verdict, maxAgeMs, this.clock())) return undefined;
+    this.set(key, found.verdict, mark, found.expiresAt);
+    return found.verdict;
+  }
+
+  /**
+   * Decides `key` once for the cluster where cheap: with a shared cache, looks there first, then takes the short
+   * verification lock; when another replica holds it, waits for that replica's verdict (bounded by the lock's life
+   * and `signal`), else runs `verify` itself. A decided verdict is stored locally (unless invalidated since `mark`)
+   * and in the shared cache under the epochs read before the work. Errors of `verify` are thrown and never stored.
+   */
+  async settle(key: string, mark: number, signal: AbortSignal, maxAgeMs: number | undefined, verify: () => Promise<Verdict>): Promise<Verdict> {
+    const shared = this.lru === undefined ? undefined : this.shared;
+    if (shared === undefined) {
+      const verdict = await verify();
+      this.set(key, verdict, mark);
+      return verdict;
+    }
+    const sk = sharedKeyOf(key);
+    const found = await shared.lookup(sk);
+    if (found.kind === 'hit' && withinAge(found.verdict, maxAgeMs, this.clock())) {
+      this.set(key, found.verdict, mark, found.expiresAt);
+      return found.verdict;
+    }
+    const lock = found.kind === 'miss' ? await shared.lock(sk) : undefined;
+    if (lock === 'busy') {
+      const theirs = await shared.awaitVerdict(sk, signal);
+      if (theirs !== undefined && withinAge(theirs.verdict, maxAgeMs, this.clock())) {
+        this.set(key, theirs.verdict, mark, theirs.expiresAt);
+        return theirs.verdict;
+      }
+    }
+    try {
+      const verdict = await verify();
+      this.set(key, verdict, mark);
+      if (found.kind === 'miss' && !this.invalidatedSince(subjectOf(key), mark)) void shared.store(sk, found.epochs, verdict, this.ttlFor(verdict));
+      return verdict;
+    } finally {
+      if (lock !== undefined && lock !== 'busy') void shared.unlock(sk, lock);
+    }
   }
 
   /** Taken before verifying; `set(key, verdict, mark)` then skips a verdict whose subject was invalidated meanwhile. */
@@ -126,8 +233,8 @@ export class VerdictCache {
     const ref = parseReference(subject);
     if (ref.digest === undefined) throw new RangeError(`verdict cache: "${subject}" names no digest; invalidate a subject as host/repo@sha256:<hex>`);
     const canonical = formatReference({ registry: ref.registry, repository: ref.repository, digest: ref.digest });
-    this.remember(canonical);
-    return this.drop(this.keysBySubject.get(canonical));
+    void this.shared?.invalidate({ kind: 'subject', name: canonical });
+    return this.dropSubject(canonical);
   }
 
   /**
@@ -136,6 +243,30 @@ export class VerdictCache {
    */
   invalidateRepository(repository: string): number {
     const canonical = formatRepository(parseRepositoryName(repository));
+    void this.shared?.invalidate({ kind: 'repository', name: canonical });
+    return this.dropRepository(canonical);
+  }
+
+  /** What another replica published (or this one, echoed): the local part of an invalidation, names checked again. */
+  private applyPeerInvalidation(change: Invalidation): void {
+    try {
+      if (change.kind === 'repository') {
+        this.dropRepository(formatRepository(parseRepositoryName(change.name)));
+        return;
+      }
+      const ref = parseReference(change.name);
+      if (ref.digest !== undefined) this.dropSubject(formatReference({ registry: ref.registry, repository: ref.repository, digest: ref.digest }));
+    } catch {
+      // a name that does not parse names nothing cached here (every key holds a canonical name)
+    }
+  }
+
+  private dropSubject(canonical: string): number {
+    this.remember(canonical);
+    return this.drop(this.keysBySubject.get(canonical));
+  }
+
+  private dropRepository(canonical: string): number {
     this.remember(canonical);
     let dropped = 0;
     for (const [subject, keys] of [...this.keysBySubject]) {
@@ -149,7 +280,7 @@ export class VerdictCache {
   }
 
   stats(): VerdictCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.lru?.size ?? 0 };
+    return { hits: this.hits, misses: this.misses, entries: this.lru?.size ?? 0, bytes: this.lru?.calculatedSize ?? 0 };
   }
 
   private remember(name: string): void {

@@ -37,7 +37,7 @@ class FakeExecutor implements ProviderExecutor {
     return { value: `${key}@sha256:${'a'.repeat(64)}` };
   }
   stats() {
-    return { verdictCache: { hits: 0, misses: 0, entries: 0 }, inFlight: 0 };
+    return { verdictCache: { hits: 0, misses: 0, entries: 0, bytes: 0 }, inFlight: 0 };
   }
 }
 

@@ -53,7 +53,7 @@ describe('server/decisionLog: one line per key', function () {
     async mutate(key: string): Promise<ItemResult<string>> {
       return { value: `${key}@${DIGEST}` };
     },
-    stats: () => ({ verdictCache: { hits: 0, misses: 0, entries: 0 }, inFlight: 0 }),
+    stats: () => ({ verdictCache: { hits: 0, misses: 0, entries: 0, bytes: 0 }, inFlight: 0 }),
   };
   let n = 0;
   const app = createApp({ configSource: { current: () => CONFIG, lastError: () => undefined }, executor, logger, deadlines: { verifyMs: 200, mutateMs: 200 }, traceId: () => `t-${++n}` });
