@@ -136,6 +136,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   // counts of registry clients it retires into running totals, so this stays bounded however often Stores change.
   const metrics = new ProviderMetrics({
     caches: () => ({ verdict: executor.stats().verdictCache, ...pool.cacheStats() }),
+    cacheSizes: () => ({ verdict: executor.stats().verdictCache, ...pool.cacheSizes() }),
     inFlight: () => executor.stats().inFlight,
     requests: () => app.requests.inFlight(),
   });

@@ -16,9 +16,17 @@ export interface CacheFigures {
   readonly misses: number;
 }
 
+/** What a cache holds now: entries, and bytes where the cache counts them. */
+export interface CacheSize {
+  readonly entries: number;
+  readonly bytes?: number;
+}
+
 export interface MetricsSources {
   /** Hits and misses by cache name (verdict, tag, referrers, content), cumulative. */
   readonly caches?: () => Readonly<Record<string, CacheFigures>>;
+  /** Entries (and bytes) by cache name, now: each stops at its bound, so a steady figure is a full cache, not a leak. */
+  readonly cacheSizes?: () => Readonly<Record<string, CacheSize>>;
   /** Keys being worked on now (including background work after a deadline). */
   readonly inFlight?: () => number;
   /** External data requests being read or answered now (the --max-concurrent-requests bound). */
@@ -71,6 +79,27 @@ export class ProviderMetrics {
       collect() {
         this.reset();
         for (const [cache, f] of Object.entries(caches?.() ?? {})) this.inc({ cache }, f.misses);
+      },
+    });
+    const cacheSizes = sources.cacheSizes;
+    new Gauge({
+      name: 'signgate_cache_entries',
+      help: 'Entries held now, by cache (verdict, tags, referrers, content).',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cache, size] of Object.entries(cacheSizes?.() ?? {})) this.set({ cache }, size.entries);
+      },
+    });
+    new Gauge({
+      name: 'signgate_cache_bytes',
+      help: 'Bytes held now, by cache, for the caches bounded in bytes (content: manifests and envelopes; verdict).',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cache, size] of Object.entries(cacheSizes?.() ?? {})) if (size.bytes !== undefined) this.set({ cache }, size.bytes);
       },
     });
     const inFlight = sources.inFlight;
