@@ -74,6 +74,9 @@ Verifies the Notation signatures of an image in a registry (REF) or in an OCI im
                          rule); all: every signature found must verify. Default any, the provider's
                          default for Notation signatures. Every signature found is verified and
                          listed with its own outcome.
+  --verify-tag           require a verified signature that binds the tag REF names (payload annotation
+                         org.opencontainers.image.ref.name, as Default signatures carry); a REF by digest
+                         only names no tag and is not bound. Fails with TAG_NOT_SIGNED otherwise
   --output text|json     text for people (default), json for the verdict object, or {"error": {...}}
                          when no verdict could be given
   --crl FILE             a CRL (PEM or DER) to check certificates of its issuer against before any

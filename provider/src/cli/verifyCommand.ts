@@ -5,7 +5,7 @@ import { DEFAULT_POLICY, type VerificationPolicyMode } from '../config/index.js'
 import { readFile } from 'node:fs/promises';
 import { ARTIFACT_TYPE_SIGNATURE, MAX_CRL_BYTES, NotationError, parseCrlFile, type Crl } from '../notation/index.js';
 import { OciError, formatReference, formatRepository, openOciLayout, parseReference, parseRepositoryName, type Descriptor } from '../oci/index.js';
-import { policyFor, toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
+import { bindTag, policyFor, requestedTag, toVerdict, verifyArtifact, type SignatureSource, type Verdict } from '../verify/index.js';
 import { reportFailure, toUsageError, wantsJson } from './failure.js';
 import { VERIFY_HELP as HELP } from './help.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -30,6 +30,7 @@ interface VerifyOptions {
   readonly verificationPolicy: VerificationPolicyMode;
   readonly crlFiles: readonly string[];
   readonly revocation: RevocationSettings;
+  readonly verifyTag: boolean;
 }
 
 function parseTarget(layoutArg: string | undefined, positionals: readonly string[], scope: string | undefined, registryArgs: RegistryArgs): Target {
@@ -64,6 +65,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
       'crl-file': { type: 'string', multiple: true },
       'crl-cache-dir': { type: 'string' },
       'revocation-offline': { type: 'boolean' },
+      'verify-tag': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -103,6 +105,7 @@ function parseVerifyArgs(argv: readonly string[]): VerifyOptions | 'help' {
       offline: values['revocation-offline'] === true,
       ...(values['crl-cache-dir'] !== undefined ? { crlCacheDir: values['crl-cache-dir'] } : {}),
     },
+    verifyTag: values['verify-tag'] === true,
   };
 }
 
@@ -136,6 +139,8 @@ interface OpenedArtifact {
   readonly source: SignatureSource;
   readonly subject: Descriptor;
   readonly artifactReference: string;
+  /** The tag REF asks for (--verify-tag): none for a reference by digest only. */
+  readonly tag: string | undefined;
   close(): void;
 }
 
@@ -152,7 +157,8 @@ async function openArtifact(target: Target, clock: () => Date): Promise<OpenedAr
         return asUsage(err);
       }
     })();
-    return { source: layout, subject, artifactReference: `${name}@${subject.digest}`, close: () => undefined };
+    const tag = target.ref.startsWith('sha256:') ? undefined : target.ref;
+    return { source: layout, subject, artifactReference: `${name}@${subject.digest}`, tag, close: () => undefined };
   }
   const ref = (() => {
     try {
@@ -171,7 +177,7 @@ async function openArtifact(target: Target, clock: () => Date): Promise<OpenedAr
       fetchBlob: (d, max) => repo.fetchBlob(d, max, { signal }),
     };
     const artifactReference = formatReference({ registry: ref.registry, repository: ref.repository, digest: subject.digest });
-    return { source, subject, artifactReference, close: () => registry.close() };
+    return { source, subject, artifactReference, tag: requestedTag(ref), close: () => registry.close() };
   } catch (err) {
     registry.close();
     throw err;
@@ -214,12 +220,9 @@ export async function verifyCommand(argv: readonly string[], io: CommandIO): Pro
         if (err instanceof NotationError && err.code === 'TRUST_POLICY_NOT_APPLICABLE') asUsage(err);
         throw err;
       });
-      verdict = toVerdict(result, {
-        subject: artifact.artifactReference,
-        traceID: randomUUID(),
-        now: clock(),
-        verificationPolicy: options.verificationPolicy,
-      });
+      const ctx = { subject: artifact.artifactReference, traceID: randomUUID(), now: clock(), verificationPolicy: options.verificationPolicy };
+      verdict = toVerdict(result, ctx);
+      if (options.verifyTag && artifact.tag !== undefined) verdict = bindTag(verdict, result, artifact.tag, ctx);
     } finally {
       artifact.close();
     }

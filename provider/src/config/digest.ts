@@ -37,6 +37,8 @@ export interface VerifierDigestInput {
   readonly trustStores: readonly { readonly type: string; readonly name: string; readonly fingerprints: readonly string[] }[];
   /** SHA-256 fingerprints of the Verifier's CRL files. */
   readonly crlFingerprints: readonly string[];
+  /** spec.parameters.verifyTag when on (absent when off, so digests of Verifiers without it are unchanged). */
+  readonly verifyTag?: true;
 }
 
 export function verifierDigest(input: VerifierDigestInput): string {
@@ -46,6 +48,7 @@ export function verifierDigest(input: VerifierDigestInput): string {
     trustPolicy: input.trustPolicy as unknown as Canonical,
     trustStores: input.trustStores.map((s) => ({ type: s.type, name: s.name, fingerprints: s.fingerprints })),
     crls: input.crlFingerprints,
+    verifyTag: input.verifyTag,
   });
 }
 

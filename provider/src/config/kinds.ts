@@ -31,6 +31,8 @@ export interface VerifierSpec {
     readonly verificationCertStores?: Partial<Record<TrustStoreTypeName, Readonly<Record<string, readonly string[]>>>>;
     /** CRL files or folders supplied for revocation checking (used before any network fetch). */
     readonly revocation?: { readonly crlFiles?: readonly string[] };
+    /** Require a verified signature that binds the key's tag (verify/tagBinding.ts). */
+    readonly verifyTag?: boolean;
     /** Schema-checked here; Notation's own parser validates it in full when the Verifier is built. */
     readonly trustPolicyDoc: { readonly trustPolicies: readonly { readonly trustStores?: readonly string[] }[] };
   };

@@ -129,6 +129,7 @@ export async function buildVerifier(
     trustPolicy,
     trustStores: entries.map((e) => ({ type: e.type, name: e.name, fingerprints: e.certificates.map((c) => c.fingerprint256) })),
     crlFingerprints: crls.map((c) => c.fingerprint256),
+    ...(resource.spec.parameters.verifyTag === true ? { verifyTag: true } : {}),
   });
   return Object.freeze({
     name: resource.name,
@@ -138,6 +139,7 @@ export async function buildVerifier(
     trustStore,
     certificateCount: trustStore.certificateCount,
     ...(crls.length > 0 ? { crls: Object.freeze(crls) } : {}),
+    ...(resource.spec.parameters.verifyTag === true ? { verifyTag: true as const } : {}),
     digest,
   });
 }

@@ -11,6 +11,7 @@ import { verifyArtifact } from './executor.js';
 import { policyFor } from './policy.js';
 import { RegistrySignatureSource } from './registrySource.js';
 import { remediationFor } from './remediation.js';
+import { bindTag } from './tagBinding.js';
 import { makeVerdict, toVerdict, type Verdict, type VerifierReport } from './verdict.js';
 
 export const NO_CERTIFICATE_REASON = 'NO_TRUSTED_CERTIFICATE';
@@ -25,6 +26,8 @@ export interface SubjectInput {
   readonly signal: AbortSignal;
   /** The process's revocation checker (its caches outlive one verification); absent: revocation is not checked. */
   readonly revocation?: RevocationChecker;
+  /** The tag the key asks for (tagBinding.ts `requestedTag`): bound by verifiers with verifyTag. */
+  readonly tag?: string;
 }
 
 function bareReport(subject: string, verifier: VerifierConfig, fields: Pick<VerifierReport, 'message' | 'errorReason' | 'remediation'>): VerifierReport {
@@ -91,7 +94,8 @@ export async function verifySubject(input: SubjectInput): Promise<Verdict> {
         maxEnvelopeBytes: input.scope.store.maxBlobBytes,
         ...(input.revocation ? { revocation: { checker: input.revocation, crls: verifier.crls, signal: input.signal } } : {}),
       });
-      verdicts.push(toVerdict(result, ctx));
+      const verdict = toVerdict(result, ctx);
+      verdicts.push(verifier.verifyTag === true && input.tag !== undefined ? bindTag(verdict, result, input.tag, ctx) : verdict);
     } catch (error) {
       if (!(error instanceof NotationError)) throw error;
       verdicts.push(

@@ -70,7 +70,8 @@ export interface VerdictContext {
 
 const VERIFIER_TYPE = 'notation';
 
-function report(ctx: VerdictContext, fields: Partial<VerifierReport> & Pick<VerifierReport, 'isSuccess' | 'message'>): VerifierReport {
+/** One report of the verifier `ctx` names, on `ctx.subject` (defaults: no artifact, no error). */
+export function report(ctx: VerdictContext, fields: Partial<VerifierReport> & Pick<VerifierReport, 'isSuccess' | 'message'>): VerifierReport {
   const name = ctx.verifierName ?? VERIFIER_TYPE;
   const { extensions = {}, ...rest } = fields;
   return {
