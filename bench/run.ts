@@ -6,6 +6,7 @@ import { benchRegistry } from './registry.js';
 import { benchRego } from './rego.js';
 import { benchRevocation } from './revocation.js';
 import { benchSigning } from './signing.js';
+import { benchSignOnPush } from './signOnPush.js';
 import { benchStartup } from './startup.js';
 
 const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
@@ -16,6 +17,7 @@ const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
   { name: 'provider', run: benchProvider },
   { name: 'rego', run: benchRego },
   { name: 'signing (keys in custody)', run: benchSigning },
+  { name: 'sign on push (docker-registry notifications -> signgate signer serve)', run: benchSignOnPush },
 ];
 
 for (const suite of suites) {

@@ -75,7 +75,7 @@ export const SERVE_FLAGS: readonly Flag[] = [
   },
   { name: 'headers-timeout', env: 'SIGNGATE_HEADERS_TIMEOUT', value: 'DURATION', help: "a client's TLS handshake, then its request headers, must each arrive within this, or the connection is closed (both listeners)", fallback: '10s' },
   { name: 'request-timeout', env: 'SIGNGATE_REQUEST_TIMEOUT', value: 'DURATION', help: 'a whole request (headers and body) must arrive within this, or it is answered 408 and closed; an answer the client stops reading for this long is cut', fallback: '30s' },
-  { name: 'keep-alive-timeout', env: 'SIGNGATE_KEEP_ALIVE_TIMEOUT', value: 'DURATION', help: 'an idle keep-alive connection is closed after this', fallback: '15s' },
+  { name: 'keep-alive-timeout', env: 'SIGNGATE_KEEP_ALIVE_TIMEOUT', value: 'DURATION', help: "an idle keep-alive connection is closed after this; keep it above Gatekeeper's idle timeout (Go: 90s) so that Gatekeeper closes first", fallback: '120s' },
   { name: 'max-connections', env: 'SIGNGATE_MAX_CONNECTIONS', value: 'N', help: 'open connections per listener at most; more are closed as they arrive (keep it below the open-file limit)', fallback: '4096' },
   {
     name: 'max-concurrent-requests',
@@ -204,7 +204,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     shutdownTimeoutMs: dur('shutdown-timeout', 10_000),
     headersTimeoutMs: dur('headers-timeout', 10_000),
     requestTimeoutMs: dur('request-timeout', 30_000),
-    keepAliveTimeoutMs: dur('keep-alive-timeout', 15_000),
+    keepAliveTimeoutMs: dur('keep-alive-timeout', 120_000),
     maxConnections: positive('max-connections', 4096),
     maxConcurrentRequests: positive('max-concurrent-requests', 64),
     ...(settingsFile !== undefined ? { settingsFile } : {}),

@@ -30,7 +30,8 @@ baseline: signed only by backfill.
                          (408 after the handshake) (default 10s)
   --request-timeout D    a whole request within this, else 408 and closed; an answer the
                          client stops reading for this long is cut (default 30s)
-  --keep-alive-timeout D an idle keep-alive connection is closed after this (default 15s)
+  --keep-alive-timeout D an idle keep-alive connection is closed after this (default 120s,
+                         above the 90s idle timeout of the registries' Go clients)
   --max-connections N    open connections at most; more are closed as they arrive (default 4096)
   --max-concurrent-requests N
                          event and status requests read or answered at once at most; more get

@@ -13,16 +13,28 @@ export interface ConnectionLimits {
   readonly headersTimeoutMs: number;
   /** The whole request (headers and body) within this (default 30 s). */
   readonly requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this (default 15 s). */
+  /**
+   * An idle keep-alive connection is closed after this (default 120 s). Keep it longer than the client's own idle
+   * timeout (GO_IDLE_CONN_TIMEOUT_MS) so that the client closes an idle connection first: a server that closes first
+   * races the client's next request on that connection, and Go resends a POST that got no answer only when nothing of
+   * it had been written, so the race reaches Gatekeeper as a failed call (ECONNRESET or EOF).
+   */
   readonly keepAliveTimeoutMs: number;
   /** Open connections at most; more are closed as they arrive (default 4096). */
   readonly maxConnections: number;
 }
 
+/**
+ * The idle timeout of Go's HTTP clients, which call both services: `IdleConnTimeout` of the net/http Transport that
+ * Gatekeeper's external data client uses (open-policy-agent/frameworks externaldata) and of `http.DefaultTransport`
+ * (CNCF Distribution's notification endpoints, Harbor's webhooks). Go does not read the `Keep-Alive: timeout=` header.
+ */
+export const GO_IDLE_CONN_TIMEOUT_MS = 90_000;
+
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 120_000,
   maxConnections: 4096,
 });
 
