@@ -22,7 +22,18 @@ import {
 } from '../server/index.js';
 import { createCliRevocationChecker } from './revocation.js';
 import { startPodAudit } from './audit.js';
-import { createProviderExecutor, createRegistryPool, type ProviderExecutor, type RegistryPool } from '../verify/index.js';
+import {
+  createEventInvalidation,
+  createPrewarm,
+  createProviderExecutor,
+  createRegistryPool,
+  type InvalidatingProviderExecutor,
+  type ProviderExecutor,
+  type RegistryPool,
+} from '../verify/index.js';
+  type SharedVerdictCache,
+import { fileTokenCheck, type ParsedNotification } from '../events/index.js';
+import { startSharedCache } from './sharedCache.js';
 import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseServeArgs, SERVE_HELP, type ServeSettings } from './serveArgs.js';
@@ -68,6 +79,51 @@ function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logg
         logger.debug({ registry: event }, 'registry request');
       },
     });
+}
+
+/**
+ * --events-token-file: a registry notification drops what it made stale (verify/invalidation.ts) before it is
+ * acknowledged; manifest reads and --prewarm verifications run after, bounded, with the notification's trace id.
+ */
+function registryEventsWiring(
+  settings: ServeSettings,
+  executor: InvalidatingProviderExecutor,
+  pool: RegistryPool,
+  configSource: Pick<ConfigSource, 'current'>,
+  metrics: ProviderMetrics,
+  logger: Logger,
+): (parsed: ParsedNotification, traceID: string) => Readonly<Record<string, unknown>> {
+  const prewarm =
+    settings.prewarm.length > 0
+      ? createPrewarm({
+          scopes: settings.prewarm,
+          // a key without [namespace]: the cluster-wide configuration's verdict is the one warmed
+          verify: async (reference, traceID) => {
+            const result = await executor.verify(reference, { config: configSource.current(), traceID });
+            return 'error' in result ? 'error' : result.value.isSuccess ? 'pass' : 'fail';
+          },
+          done: (reference, outcome, traceID) => {
+            metrics.prewarm(outcome);
+            logger.info({ traceID, image: reference, outcome }, `prewarm: ${reference}: ${outcome === 'dropped' ? 'not verified (the prewarm queue is full)' : outcome}`);
+          },
+        })
+      : undefined;
+  const invalidation = createEventInvalidation({
+    executor,
+    registries: pool,
+    registryForEvents: () => {
+      const store = configSource.current()?.cluster?.store;
+      return store === undefined ? undefined : pool.registryFor(store);
+    },
+    pushedImage: (image, traceID) => void prewarm?.offer(image.reference, image.repository, traceID),
+    invalidated: (kind) => metrics.invalidation(kind),
+    log: (e) => logger[e.level]({ traceID: e.traceID, image: e.image, kind: e.kind, dropped: e.dropped, error: e.error }, e.msg),
+  });
+  return (parsed, traceID) => {
+    const { dropped, reads } = invalidation.handle(parsed, traceID);
+    reads.catch((error: unknown) => logger.error({ traceID, err: error }, 'registry event: reading pushed manifests failed'));
+    return { dropped };
+  };
 }
 
 /** Why `serve` does not start when its configuration files do not load: every problem, and what to do. */
@@ -141,10 +197,23 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     requests: () => app.requests.inFlight(),
   });
   const pool: RegistryPool = createRegistryPool(registryFactory(settings, metrics, logger, clock));
-  const executor: ProviderExecutor = createProviderExecutor({
+  const executor: InvalidatingProviderExecutor = createProviderExecutor({
+  let sharedCache: SharedVerdictCache | undefined;
+  try {
+    // replicas share verdicts only when the serve flags that change verdicts agree too (revocation online/offline)
+    const keyPrefix = `signgate:v1:${settings.revocationOffline ? 'offline' : 'online'}`;
+    sharedCache = settings.sharedCache !== undefined ? await startSharedCache(settings.sharedCache, metrics.registry, logger, clock, keyPrefix) : undefined;
+  } catch (error) {
+    unsubscribe();
+    await configSource.close();
+    await gatekeeperCa?.close();
+    pool.close();
+    throw error;
+  }
     registryFor: (store) => pool.registryFor(store),
     clock,
-    cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs },
+    cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs, maxBytes: settings.verdictCacheBytes },
+    ...(sharedCache !== undefined ? { sharedCache } : {}),
     dropTag: settings.dropTag,
     revocation: createCliRevocationChecker({ ...(settings.crlCacheDir !== undefined ? { crlCacheDir: settings.crlCacheDir } : {}), offline: settings.revocationOffline }, clock, metrics.registry),
     events: {
@@ -152,6 +221,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       itemError: (key, error, transient) => logger.debug({ key, transient, err: error }, 'could not decide: error detail'),
     },
   });
+  const onNotification = settings.eventsTokenFile !== undefined ? registryEventsWiring(settings, executor, pool, configSource, metrics, logger) : undefined;
   const base: Deadlines = { verifyMs: settings.verifyTimeoutMs, mutateMs: settings.mutateTimeoutMs };
   const deadlines: Deadlines = { ...base };
   let settingsFile: SettingsFile | undefined;
@@ -165,6 +235,9 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     deadlines,
     notReady,
     requestLimit: { maxConcurrentRequests: settings.maxConcurrentRequests, answerTimeoutMs: settings.requestTimeoutMs },
+    ...(settings.eventsTokenFile !== undefined && onNotification !== undefined
+      ? { registryEvents: { tokens: fileTokenCheck(settings.eventsTokenFile), count: (outcome: string) => metrics.registryNotification(outcome), accept: onNotification } }
+      : {}),
   });
   try {
     if (settings.settingsFile !== undefined) settingsFile = await watchSettingsFile({ file: settings.settingsFile, base, deadlines, logger });
@@ -192,6 +265,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     await gatekeeperCa?.close();
     pool.close();
     throw error;
+    await sharedCache?.close();
   }
   const running = server;
   // the audit of the running Pods (--kubernetes, --audit-interval > 0): started once serving, stopped first
@@ -225,6 +299,7 @@ function isConfigurationProblem(error: unknown): boolean {
   return error instanceof UsageError || error instanceof ConfigError || (error instanceof SigngateError && CONFIGURATION_CODES.has(error.code));
 }
 
+      await sharedCache?.close();
 export async function serveCommand(argv: readonly string[], io: CommandIO, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   let settings: ServeSettings | 'help';
   try {

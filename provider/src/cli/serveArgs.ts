@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { normalizeBooleanFlags, parseBoolean } from './booleanFlags.js';
 import { wrapHelp } from './help.js';
 import { UsageError } from './io.js';
+import { OciError } from '../oci/index.js';
+import { parsePrewarmScope, type PrewarmScope } from '../verify/index.js';
 import { parseDuration } from './registryArgs.js';
 
 export interface ServeSettings {
@@ -45,6 +47,10 @@ export interface ServeSettings {
   /** Revocation checking: on-disk CRL cache, and offline (no OCSP/CRL fetches; only Verifier CRL files). */
   readonly crlCacheDir?: string;
   readonly revocationOffline: boolean;
+  /** Serve POST /v1/registry-events, checking this bearer-token file (re-read on change). */
+  readonly eventsTokenFile?: string;
+  /** Repositories whose pushed images are verified in the background (needs eventsTokenFile). */
+  readonly prewarm: readonly PrewarmScope[];
 }
 
 interface Flag {
@@ -103,6 +109,20 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'audit-qps', env: 'SIGNGATE_AUDIT_QPS', value: 'N', help: 'audit verifications started per second at most', fallback: '5' },
   { name: 'crl-cache-dir', env: 'SIGNGATE_CRL_CACHE_DIR', value: 'DIR', help: 'also keep downloaded CRLs here (written atomically, verified again when read) so that a restart does not download them again', fallback: 'memory only' },
   { name: 'revocation-offline', env: 'SIGNGATE_REVOCATION_OFFLINE', value: '[true|false]', boolean: true, help: 'never contact OCSP responders or CRL distribution points: only the CRL files of a Verifier (spec.parameters.revocation.crlFiles) decide, for air-gapped clusters', fallback: 'false' },
+  {
+    name: 'events-token-file',
+    env: 'SIGNGATE_EVENTS_TOKEN_FILE',
+    value: 'FILE',
+    help: 'accept registry notifications (docker-registry, Harbor) at POST /v1/registry-events with this bearer token (re-read when it changes): a signature pushed or deleted drops the cached verdicts of its image at once, a pushed tag its cached digest',
+    fallback: 'off (the route answers 404)',
+  },
+  {
+    name: 'prewarm',
+    env: 'SIGNGATE_PREWARM',
+    value: 'SCOPE',
+    help: 'verify images pushed with a tag into host/repo, or into any repository starting with host/prefix*, in the background under the cluster-wide configuration, so their first admission is a cache hit (repeatable; env: comma-separated; needs --events-token-file)',
+    fallback: 'none',
+  },
   { name: 'log-level', env: 'SIGNGATE_LOG_LEVEL', value: 'LEVEL', help: 'pino level: fatal, error, warn, info, debug, trace, silent', fallback: 'info' },
 ];
 
@@ -139,7 +159,7 @@ function count(text: string, what: string): number {
 }
 
 export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, defaultConfig: () => string): ServeSettings | 'help' {
-  const options = Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, f.name === 'config' || f.name === 'dev-host' ? { type: 'string' as const, multiple: true as const } : { type: 'string' as const }]));
+  const options = Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, f.name === 'config' || f.name === 'dev-host' || f.name === 'prewarm' ? { type: 'string' as const, multiple: true as const } : { type: 'string' as const }]));
   let parsed;
   try {
     const args = normalizeBooleanFlags(argv, SERVE_FLAGS.filter((f) => f.boolean).map((f) => f.name));
@@ -179,6 +199,16 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   }
   const configPaths = list('config', 'SIGNGATE_CONFIG');
   const crlCacheDir = get('crl-cache-dir');
+  const eventsTokenFile = get('events-token-file');
+  const prewarm = list('prewarm', 'SIGNGATE_PREWARM').map((text) => {
+    try {
+      return parsePrewarmScope(text);
+    } catch (error) {
+      if (error instanceof OciError) throw new UsageError(`--prewarm: ${error.message}`);
+      throw error;
+    }
+  });
+  if (prewarm.length > 0 && eventsTokenFile === undefined) throw new UsageError('--prewarm needs --events-token-file: images are prewarmed when their push notification arrives');
   const settingsFile = get('settings');
   const num = (name: string, fallback: number): number => {
     const v = get(name);
@@ -221,5 +251,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     auditQps: positive('audit-qps', 5),
     ...(crlCacheDir !== undefined ? { crlCacheDir } : {}),
     revocationOffline: flag('revocation-offline'),
+    ...(eventsTokenFile !== undefined ? { eventsTokenFile } : {}),
+    prewarm,
   };
 }

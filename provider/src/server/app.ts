@@ -13,6 +13,7 @@ import { settleWithin, TIMED_OUT } from './deadline.js';
 import { decisionOf, logDecision } from './decisionLog.js';
 import { ServerError } from './errors.js';
 import type { ItemOutcome, ProviderMetrics, Route } from './metrics.js';
+import { registryEventsHandler, REGISTRY_EVENTS_PATH, type RegistryEventsOptions } from './registryEvents.js';
 import { createRequestLimit, DEFAULT_REQUEST_LIMIT, type RequestLimit, type RequestLimitOptions } from './requestLimit.js';
 import { runWithTraceId } from './traceContext.js';
 import { DEFAULT_API_VERSION, DEFAULT_LIMITS, parseProviderRequest, readBody, type RequestLimits } from './request.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   readonly traceId?: () => string;
   /** The bound on requests answered at once (requestLimit.ts); default DEFAULT_REQUEST_LIMIT. */
   readonly requestLimit?: Partial<RequestLimitOptions>;
+  /** POST /v1/registry-events (`--events-token-file`): the token check, counting and what an accepted notification does. Absent: no such route (404). */
+  readonly registryEvents?: Omit<RegistryEventsOptions, 'logger'>;
 }
 
 /** The koa app, and how many external data requests it holds now (the `signgate_inflight_requests` gauge). */
@@ -120,6 +123,7 @@ export function createApp(options: AppOptions): ProviderApp {
     router.post(`${prefix}/verify`, requestLimit.middleware, (ctx) => handle(ctx, 'verify'));
     router.post(`${prefix}/mutate`, requestLimit.middleware, (ctx) => handle(ctx, 'mutate'));
   }
+  if (options.registryEvents !== undefined) router.post(REGISTRY_EVENTS_PATH, registryEventsHandler({ ...options.registryEvents, logger }));
   addHealthRoutes(router, options);
 
   app.use(async (ctx, next) => {

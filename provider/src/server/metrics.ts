@@ -40,6 +40,9 @@ export class ProviderMetrics {
   private readonly items: Counter<'route' | 'outcome'>;
   private readonly registryRequests: Counter<'host' | 'status'>;
   private readonly rejected: Counter<'route' | 'code'>;
+  private readonly notifications: Counter<'outcome'>;
+  private readonly invalidations: Counter<'kind'>;
+  private readonly prewarms: Counter<'outcome'>;
 
   constructor(sources: MetricsSources = {}) {
     const registers = [this.registry];
@@ -60,6 +63,24 @@ export class ProviderMetrics {
     });
     this.registryRequests = new Counter({ name: 'signgate_registry_requests_total', help: 'HTTP requests to registries, by host and status (error when no status).', labelNames: ['host', 'status'], registers });
     this.rejected = new Counter({ name: 'signgate_rejected_requests_total', help: 'Requests refused before any key was looked at, by route and error code.', labelNames: ['route', 'code'], registers });
+    this.notifications = new Counter({
+      name: 'signgate_registry_notifications_total',
+      help: 'Registry notifications received on /v1/registry-events, by outcome (accepted, or the refusal code such as EVENT_UNAUTHENTICATED).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.invalidations = new Counter({
+      name: 'signgate_cache_invalidations_total',
+      help: 'Cache invalidations caused by registry events, by kind (subject: a signature pushed, tag: a tag pushed, repository: a delete or an unreadable push).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.prewarms = new Counter({
+      name: 'signgate_prewarm_verifications_total',
+      help: 'Background verifications of pushed images (--prewarm), by outcome (pass, fail, error, dropped when the queue was full).',
+      labelNames: ['outcome'],
+      registers,
+    });
     const caches = sources.caches;
     new Counter({
       name: 'signgate_cache_hits_total',
@@ -133,6 +154,18 @@ export class ProviderMetrics {
 
   rejectedRequest(route: Route, code: string): void {
     this.rejected.inc({ route, code });
+  }
+
+  registryNotification(outcome: string): void {
+    this.notifications.inc({ outcome });
+  }
+
+  invalidation(kind: 'subject' | 'tag' | 'repository'): void {
+    this.invalidations.inc({ kind });
+  }
+
+  prewarm(outcome: 'pass' | 'fail' | 'error' | 'dropped'): void {
+    this.prewarms.inc({ outcome });
   }
 
   /** The oci RegistryEvent hook: counts each registry request by host and status. */

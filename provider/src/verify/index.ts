@@ -18,8 +18,12 @@ export {
   type ProviderExecutor,
   type ProviderExecutorOptions,
   type ProviderExecutorStats,
+  type InvalidatingProviderExecutor,
+  type VerdictInvalidation,
   type VerificationOutcomeLabel,
 } from './provider.js';
+export { createEventInvalidation, type EventInvalidation, type EventInvalidationOptions, type InvalidationKind, type InvalidationLogEvent, type PushedImage } from './invalidation.js';
+export { createPrewarm, parsePrewarmScope, type Prewarm, type PrewarmOptions, type PrewarmOutcome, type PrewarmScope } from './prewarm.js';
 export { createRegistryPool, type PooledRegistry, type RegistryCacheCounts, type RegistryPool } from './registryPool.js';
 export { parseKey, KeyError, type ProviderKey } from './key.js';
 export { policyFor } from './policy.js';
