@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { normalizeBooleanFlags, parseBoolean } from './booleanFlags.js';
 import { wrapHelp } from './help.js';
 import { UsageError } from './io.js';
+import { DEFAULT_VERDICT_CACHE_BYTES, parseSharedCacheUrl, SharedCacheError } from '../verify/index.js';
+import type { SharedCacheSettings } from './sharedCache.js';
 import { OciError } from '../oci/index.js';
 import { parsePrewarmScope, type PrewarmScope } from '../verify/index.js';
 import { parseDuration } from './registryArgs.js';
@@ -31,6 +33,10 @@ export interface ServeSettings {
   readonly settingsFile?: string;
   readonly verdictCacheSize: number;
   readonly verdictCacheTtlMs: number;
+  /** Bytes of verdicts kept at most (verify/verdictCache.ts verdictBytes). */
+  readonly verdictCacheBytes: number;
+  /** The verdict cache shared by all replicas: a redis:// or rediss:// URL (checked), password and CA files. */
+  readonly sharedCache?: SharedCacheSettings;
   readonly tagCacheSize: number;
   readonly contentCacheBytes: number;
   readonly dropTag: boolean;
@@ -101,6 +107,16 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict (a pass, or a fail such as "no signatures found") is reused; a newly signed image is seen after at most the Store ttl + this', fallback: '60s' },
   { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
   { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
+  { name: 'verdict-cache-bytes', env: 'SIGNGATE_VERDICT_CACHE_BYTES', value: 'N', help: 'bytes of verdicts kept at most, counted as their JSON size (0 disables); the least recently used go first', fallback: '67108864 (64 MiB)' },
+  {
+    name: 'shared-cache',
+    env: 'SIGNGATE_SHARED_CACHE',
+    value: 'URL',
+    help: 'share decided verdicts with the other replicas through Redis: redis://[user:password@]host:port/db, or rediss://... for TLS; every Redis call is bounded (50ms), and without Redis each replica answers from its own cache',
+    fallback: 'off',
+  },
+  { name: 'shared-cache-password-file', env: 'SIGNGATE_SHARED_CACHE_PASSWORD_FILE', value: 'FILE', help: 'the Redis password, read from this file (e.g. a mounted Secret) instead of the URL' },
+  { name: 'shared-cache-ca', env: 'SIGNGATE_SHARED_CACHE_CA', value: 'FILE', help: 'PEM CA bundle that verifies a rediss:// server', fallback: 'the system CAs' },
   { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: '[true|false]', boolean: true, help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },
   { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
   { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: '[true|false]', boolean: true, help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
@@ -148,6 +164,24 @@ Durations need a unit (ms or s), 1ms to 600s; other fields are errors. The flags
 function duration(text: string, what: string): number {
   const m = /^(\d{1,9})(ms|s)?$/.exec(text.trim());
   if (!m) throw new UsageError(`${what} must be a duration like 4900ms, 5s or 4900, got "${text}"`);
+/** --shared-cache with its password and CA files; the URL is checked here, so a typo stops the start (exit 2). */
+function sharedCacheSettings(get: (name: string) => string | undefined): { sharedCache?: SharedCacheSettings } {
+  const url = get('shared-cache');
+  const passwordFile = get('shared-cache-password-file');
+  const caFile = get('shared-cache-ca');
+  if (url === undefined) {
+    if (passwordFile !== undefined || caFile !== undefined) throw new UsageError('--shared-cache-password-file and --shared-cache-ca need --shared-cache URL');
+    return {};
+  }
+  try {
+    parseSharedCacheUrl(url);
+  } catch (error) {
+    if (error instanceof SharedCacheError) throw new UsageError(error.message);
+    throw error;
+  }
+  return { sharedCache: { url, ...(passwordFile !== undefined ? { passwordFile } : {}), ...(caFile !== undefined ? { caFile } : {}) } };
+}
+
   const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
   if (ms <= 0) throw new UsageError(`${what} must be more than 0, got "${text}"`);
   return ms;
@@ -247,6 +281,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     logLevel: get('log-level') ?? 'info',
     kubernetes,
     ...(gatekeeperCaSecret !== undefined ? { gatekeeperCaSecret } : {}),
+    verdictCacheBytes: num('verdict-cache-bytes', DEFAULT_VERDICT_CACHE_BYTES),
+    ...sharedCacheSettings(get),
     auditIntervalMs,
     auditQps: positive('audit-qps', 5),
     ...(crlCacheDir !== undefined ? { crlCacheDir } : {}),

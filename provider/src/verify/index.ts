@@ -30,7 +30,7 @@ export { policyFor } from './policy.js';
 export { RegistrySignatureSource, resolveSubject, type RegistryLike, type ResolvedSubject } from './registrySource.js';
 export { NO_CERTIFICATE_REASON } from './subject.js';
 export { bindTag, requestedTag, TAG_NOT_SIGNED } from './tagBinding.js';
-export type { VerdictCacheOptions, VerdictCacheStats } from './verdictCache.js';
+export { DEFAULT_VERDICT_CACHE_BYTES, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
 export {
   createAudit,
   startAudit,
@@ -44,3 +44,14 @@ export {
   type AuditResult,
   type AuditSinks,
 } from './audit.js';
+export {
+  SharedVerdictCache,
+  type Invalidation,
+  type SharedCacheClient,
+  type SharedCacheEvents,
+  type SharedCacheOperation,
+  type SharedCacheOutcome,
+  type SharedVerdictCacheOptions,
+} from './sharedCache.js';
+export { connectSharedCache, parseSharedCacheUrl, type SharedCacheUrl } from './sharedCacheRedis.js';
+export { SharedCacheError, type SharedCacheErrorCode } from './sharedVerdict.js';

@@ -3,9 +3,10 @@
  * `redis://[user:password@]host:port/db` or `rediss://...` (TLS), and `connectSharedCache` opens two connections, one
  * for commands and one for the invalidation channel. Commands are never queued while disconnected (they fail at once
  * and the caller answers locally), each has a command timeout, and ioredis reconnects in the background with a
- * capped backoff. Connection errors go to `onError`, never to an unhandled 'error' event.
+ * capped backoff. Connection errors go to `onError`, never to an unhandled 'error' event. ioredis is loaded only when
+ * a shared cache is configured (it is not part of every process's footprint).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { SharedCacheClient } from './sharedCache.js';
 import { SharedCacheError } from './sharedVerdict.js';
 
@@ -74,7 +75,8 @@ export interface SharedCacheConnectionOptions {
   readonly onError: (error: Error) => void;
 }
 
-export function connectSharedCache(options: SharedCacheConnectionOptions): SharedCacheClient {
+export async function connectSharedCache(options: SharedCacheConnectionOptions): Promise<SharedCacheClient> {
+  const { Redis } = await import('ioredis');
   const { url } = options;
   const password = options.password ?? url.password;
   const base: RedisOptions = {
