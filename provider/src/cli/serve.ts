@@ -30,10 +30,10 @@ import {
   type InvalidatingProviderExecutor,
   type ProviderExecutor,
   type RegistryPool,
-} from '../verify/index.js';
   type SharedVerdictCache,
-import { fileTokenCheck, type ParsedNotification } from '../events/index.js';
+} from '../verify/index.js';
 import { startSharedCache } from './sharedCache.js';
+import { fileTokenCheck, type ParsedNotification } from '../events/index.js';
 import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseServeArgs, SERVE_HELP, type ServeSettings } from './serveArgs.js';
@@ -197,7 +197,6 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     requests: () => app.requests.inFlight(),
   });
   const pool: RegistryPool = createRegistryPool(registryFactory(settings, metrics, logger, clock));
-  const executor: InvalidatingProviderExecutor = createProviderExecutor({
   let sharedCache: SharedVerdictCache | undefined;
   try {
     // replicas share verdicts only when the serve flags that change verdicts agree too (revocation online/offline)
@@ -210,6 +209,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     pool.close();
     throw error;
   }
+  const executor: InvalidatingProviderExecutor = createProviderExecutor({
     registryFor: (store) => pool.registryFor(store),
     clock,
     cache: { maxEntries: settings.verdictCacheSize, ttlMs: settings.verdictCacheTtlMs, maxBytes: settings.verdictCacheBytes },
@@ -264,8 +264,8 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     await configSource.close();
     await gatekeeperCa?.close();
     pool.close();
-    throw error;
     await sharedCache?.close();
+    throw error;
   }
   const running = server;
   // the audit of the running Pods (--kubernetes, --audit-interval > 0): started once serving, stopped first
@@ -287,6 +287,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       await configSource.close();
       await gatekeeperCa?.close();
       pool.close();
+      await sharedCache?.close();
       return cutOff;
     },
   };
@@ -299,7 +300,6 @@ function isConfigurationProblem(error: unknown): boolean {
   return error instanceof UsageError || error instanceof ConfigError || (error instanceof SigngateError && CONFIGURATION_CODES.has(error.code));
 }
 
-      await sharedCache?.close();
 export async function serveCommand(argv: readonly string[], io: CommandIO, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   let settings: ServeSettings | 'help';
   try {
