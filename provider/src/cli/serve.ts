@@ -20,6 +20,7 @@ import {
   type RunningServer,
   type SettingsFile,
 } from '../server/index.js';
+import { collectWhenIdle } from './idleCollection.js';
 import { createCliRevocationChecker } from './revocation.js';
 import { startPodAudit } from './audit.js';
 import {
@@ -271,7 +272,18 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
   // the audit of the running Pods (--kubernetes, --audit-interval > 0): started once serving, stopped first
   const audit =
     k8s && kube && settings.auditIntervalMs > 0
-      ? startPodAudit({ k8s, client: kube, executor, configSource, intervalMs: settings.auditIntervalMs, qps: settings.auditQps, clock, logger, metrics })
+      ? startPodAudit({
+          k8s,
+          client: kube,
+          executor,
+          configSource,
+          intervalMs: settings.auditIntervalMs,
+          qps: settings.auditQps,
+          clock,
+          logger,
+          metrics,
+          ...(settings.auditLease !== undefined ? { lease: settings.auditLease } : {}),
+        })
       : undefined;
   return {
     server: running,
@@ -347,7 +359,11 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     );
   }
   io.stderr.write(`signgate serve: listening on ${provider.server.url} (metrics ${provider.server.metricsUrl ?? 'off'})\n`);
+  const idle = collectWhenIdle(({ beforeBytes, afterBytes }) =>
+    logger.info({ youngGenerationBytes: { before: beforeBytes, after: afterBytes } }, 'idle after start-up: one garbage collection returned the memory start-up had grown'),
+  );
   const signal = received ?? (await new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve)));
+  idle.stop();
   const drainMs = settings.shutdownTimeoutMs;
   const inFlight = provider.server.inFlightRequests();
   const closed = provider.close({ drainMs }); // stops accepting before it returns, so the line below is true when read

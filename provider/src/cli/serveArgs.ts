@@ -105,8 +105,6 @@ export const SERVE_FLAGS: readonly Flag[] = [
   },
   { name: 'verdict-cache-size', env: 'SIGNGATE_VERDICT_CACHE_SIZE', value: 'N', help: 'verdicts kept (0 disables)', fallback: '10000' },
   { name: 'verdict-cache-ttl', env: 'SIGNGATE_VERDICT_CACHE_TTL', value: 'DURATION', help: 'how long a decided verdict (a pass, or a fail such as "no signatures found") is reused; a newly signed image is seen after at most the Store ttl + this', fallback: '60s' },
-  { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
-  { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
   { name: 'verdict-cache-bytes', env: 'SIGNGATE_VERDICT_CACHE_BYTES', value: 'N', help: 'bytes of verdicts kept at most, counted as their JSON size (0 disables); the least recently used go first', fallback: '67108864 (64 MiB)' },
   {
     name: 'shared-cache',
@@ -117,6 +115,8 @@ export const SERVE_FLAGS: readonly Flag[] = [
   },
   { name: 'shared-cache-password-file', env: 'SIGNGATE_SHARED_CACHE_PASSWORD_FILE', value: 'FILE', help: 'the Redis password, read from this file (e.g. a mounted Secret) instead of the URL' },
   { name: 'shared-cache-ca', env: 'SIGNGATE_SHARED_CACHE_CA', value: 'FILE', help: 'PEM CA bundle that verifies a rediss:// server', fallback: 'the system CAs' },
+  { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
+  { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
   { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: '[true|false]', boolean: true, help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },
   { name: 'dev-host', env: 'SIGNGATE_DEV_HOSTS', value: 'NAME', help: 'extra DNS name or IP in the development certificate (repeatable; env: comma-separated)' },
   { name: 'kubernetes', env: 'SIGNGATE_KUBERNETES', value: '[true|false]', boolean: true, help: 'read config.signgate.dev custom resources through the Kubernetes API (in-cluster or KUBECONFIG) instead of --config', fallback: 'false' },
@@ -161,9 +161,6 @@ settings file (--settings): a YAML or JSON mapping, for example a key of a Confi
 Durations need a unit (ms or s), 1ms to 600s; other fields are errors. The flags give the start values; a field in the file overrides its flag, a field removed from the file returns to the flag. The file is watched (its folder, so ConfigMap updates are seen) and re-read on change; each change is logged. A missing or invalid file stops the start; later, an invalid file is logged and the last good values stay.
 `);
 
-function duration(text: string, what: string): number {
-  const m = /^(\d{1,9})(ms|s)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${what} must be a duration like 4900ms, 5s or 4900, got "${text}"`);
 /** --shared-cache with its password and CA files; the URL is checked here, so a typo stops the start (exit 2). */
 function sharedCacheSettings(get: (name: string) => string | undefined): { sharedCache?: SharedCacheSettings } {
   const url = get('shared-cache');
@@ -182,6 +179,9 @@ function sharedCacheSettings(get: (name: string) => string | undefined): { share
   return { sharedCache: { url, ...(passwordFile !== undefined ? { passwordFile } : {}), ...(caFile !== undefined ? { caFile } : {}) } };
 }
 
+function duration(text: string, what: string): number {
+  const m = /^(\d{1,9})(ms|s)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`${what} must be a duration like 4900ms, 5s or 4900, got "${text}"`);
   const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
   if (ms <= 0) throw new UsageError(`${what} must be more than 0, got "${text}"`);
   return ms;
@@ -274,6 +274,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     ...(settingsFile !== undefined ? { settingsFile } : {}),
     verdictCacheSize: num('verdict-cache-size', 10_000),
     verdictCacheTtlMs: dur('verdict-cache-ttl', 60_000),
+    verdictCacheBytes: num('verdict-cache-bytes', DEFAULT_VERDICT_CACHE_BYTES),
+    ...sharedCacheSettings(get),
     tagCacheSize: num('tag-cache-size', 10_000),
     contentCacheBytes: num('content-cache-bytes', 64 * 1024 * 1024),
     dropTag: flag('drop-tag'),
@@ -281,8 +283,6 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     logLevel: get('log-level') ?? 'info',
     kubernetes,
     ...(gatekeeperCaSecret !== undefined ? { gatekeeperCaSecret } : {}),
-    verdictCacheBytes: num('verdict-cache-bytes', DEFAULT_VERDICT_CACHE_BYTES),
-    ...sharedCacheSettings(get),
     auditIntervalMs,
     auditQps: positive('audit-qps', 5),
     ...(crlCacheDir !== undefined ? { crlCacheDir } : {}),
