@@ -6,9 +6,11 @@
  * KeyManagementProvider now holds another root) the signed image's result fails, a Warning Event is recorded on its
  * Pod and signgate_audit_transitions_total{from="pass",to="fail"} counts it; a deleted Pod's result disappears, and
  * so does the report of a namespace without Pods. Every report written is checked against the shipped CRD schema.
+ * The replica audits while it holds the --audit-lease Lease, and releases it when it stops.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type Descriptor, type FetchLike } from '../../provider/src/oci/index.js';
 import { cli } from '../support/cli.js';
@@ -90,7 +92,7 @@ describe('e2e: the audit of running Pods writes PolicyReports and Events (docker
         'current-context': 't',
       }),
     );
-    serve = startServeProcess(['--kubernetes', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--audit-interval', '2s', '--audit-qps', '20'], { KUBECONFIG: kubeconfig });
+    serve = startServeProcess(['--kubernetes', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--audit-interval', '2s', '--audit-qps', '20', '--audit-lease', 'signgate-system/signgate-audit'], { KUBECONFIG: kubeconfig });
     const [, , metricsUrl = ''] = await serve.waitForStderr(/listening on (https:\/\/\S+) \(metrics (http:\/\/\S+)\)/, 'the listening line');
 
     // the first reports: the signed image passes at the digest the container runs, the unsigned one fails
@@ -145,7 +147,11 @@ describe('e2e: the audit of running Pods writes PolicyReports and Events (docker
     const problems = serve.lines.filter((l) => l.audit === true && l.level >= 40 && !/passed signature verification before and fails now/.test(l.msg));
     assert.deepEqual(problems, [], 'no audit problem was logged');
     assert.ok(serve.lines.some((l) => l.msg === 'audit cycle done' && l.fail === 1 && l.pass === 2), 'a cycle is logged with its counts');
+    const lease = (): Record<string, unknown> | undefined => api.get('coordination.k8s.io/v1', 'Lease', 'signgate-audit', 'signgate-system')?.spec as Record<string, unknown> | undefined;
+    assert.equal(lease()?.holderIdentity, hostname(), 'the auditing replica holds the Lease');
+    assert.ok(serve.lines.some((l) => l.msg === 'audit: this replica holds Lease signgate-system/signgate-audit and audits'));
     serve.child.kill('SIGTERM');
     assert.equal(await serve.exit(), 0);
+    assert.equal(lease()?.holderIdentity, '', 'released on shutdown, for a standby to take over at once');
   });
 });

@@ -2,7 +2,9 @@
  * The audit's wiring (`signgate serve --kubernetes`, `--audit-interval`, `--audit-qps`): k8s/'s Pod watch,
  * PolicyReport writer and Pod Event recorder handed to verify/'s audit loop, with the provider's executor, the current
  * configuration, the wall clock and the audit metrics. The first cycle runs once the Pods are listed (never on an
- * empty list that would delete every report).
+ * empty list that would delete every report). With a Lease (`--audit-lease`) only the replica holding it audits: the
+ * audit starts when this replica takes the Lease and stops when it loses it (every replica keeps the Pods listed, so
+ * a new leader starts at once); without one every replica audits.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -25,6 +27,7 @@ export interface PodAuditOptions {
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly metrics: ProviderMetrics;
+  readonly lease?: { readonly namespace: string; readonly name: string };
 }
 
 export interface RunningAudit {
@@ -47,14 +50,15 @@ export function startPodAudit(options: PodAuditOptions): RunningAudit {
   const warn = (e: KubeError): void => logger.warn({ code: e.code, audit: true }, e.message);
   let audit: Audit | undefined;
   let closed = false;
+  let synced = false;
+  let leading = options.lease === undefined;
   const pods = k8s.watchRunningPods({ client, onChange: () => audit?.changed(), onError: warn });
   const reports = k8s.createPolicyReportWriter({ client, onError: warn });
   const recorder = k8s.createPodEventRecorder({ client, component: 'signgate', instance: hostname() });
   const unsubscribe = options.configSource.subscribe(() => audit?.changed());
 
-  const starting = (async () => {
-    while (!closed && !(await pods.waitForSync(60_000))) logger.warn({ audit: true }, 'audit: the running Pods are not listed yet (see the kubernetes lines); no PolicyReport is written until they are');
-    if (closed) return;
+  const begin = (): void => {
+    if (closed || !synced || !leading || audit !== undefined) return;
     audit = startAudit({
       pods: () => pods.pods(),
       config: () => options.configSource.current(),
@@ -81,6 +85,36 @@ export function startPodAudit(options: PodAuditOptions): RunningAudit {
         problem: (e) => logger.warn({ audit: true, code: (e as { code?: unknown }).code }, `audit: ${(e as Error).message}`),
       },
     });
+  };
+  let stopping: Promise<void> = Promise.resolve();
+  const end = (): void => {
+    const running = audit;
+    audit = undefined;
+    if (running !== undefined) stopping = stopping.then(() => running.close());
+  };
+  const elector =
+    options.lease === undefined
+      ? undefined
+      : k8s.createLeaseElector({
+          client,
+          namespace: options.lease.namespace,
+          name: options.lease.name,
+          identity: hostname(),
+          clock,
+          onError: warn,
+          onLeadership: (now) => {
+            leading = now;
+            const lease = `${options.lease?.namespace ?? ''}/${options.lease?.name ?? ''}`;
+            logger.info({ audit: true, lease, leading: now }, now ? `audit: this replica holds Lease ${lease} and audits` : `audit: Lease ${lease} lost; another replica audits`);
+            if (now) begin();
+            else end();
+          },
+        });
+  elector?.start();
+  const starting = (async () => {
+    while (!closed && !(await pods.waitForSync(60_000))) logger.warn({ audit: true }, 'audit: the running Pods are not listed yet (see the kubernetes lines); no PolicyReport is written until they are');
+    synced = !closed;
+    begin();
   })();
 
   return {
@@ -89,7 +123,9 @@ export function startPodAudit(options: PodAuditOptions): RunningAudit {
       unsubscribe();
       await pods.close(); // ends a wait for the first list
       await starting;
-      await audit?.close();
+      end();
+      await stopping;
+      await elector?.stop(); // releases the Lease: a standby takes over at its next look
     },
   };
 }

@@ -50,6 +50,8 @@ export interface ServeSettings {
   readonly auditIntervalMs: number;
   /** Audit verifications started per second at most. */
   readonly auditQps: number;
+  /** `namespace/name` of the coordination.k8s.io Lease: only the replica holding it audits. */
+  readonly auditLease?: { readonly namespace: string; readonly name: string };
   /** Revocation checking: on-disk CRL cache, and offline (no OCSP/CRL fetches; only Verifier CRL files). */
   readonly crlCacheDir?: string;
   readonly revocationOffline: boolean;
@@ -123,6 +125,7 @@ export const SERVE_FLAGS: readonly Flag[] = [
   { name: 'gatekeeper-ca-secret', env: 'SIGNGATE_GATEKEEPER_CA_SECRET', value: 'NS/NAME[/KEY]', help: "with --kubernetes: read Gatekeeper's CA from this Secret (key ca.crt), write it to --client-ca, re-read on rotation" },
   { name: 'audit-interval', env: 'SIGNGATE_AUDIT_INTERVAL', value: 'DURATION', help: 'with --kubernetes: verify the images of all running Pods again this often and write PolicyReports (wgpolicyk8s.io/v1alpha2) and Warning Events; e.g. 10m, 30s; 0 or off: no audit', fallback: '10m' },
   { name: 'audit-qps', env: 'SIGNGATE_AUDIT_QPS', value: 'N', help: 'audit verifications started per second at most', fallback: '5' },
+  { name: 'audit-lease', env: 'SIGNGATE_AUDIT_LEASE', value: 'NS/NAME', help: 'with several replicas: only the replica holding this coordination.k8s.io Lease audits (identity: the host name, which is the Pod name)', fallback: 'every replica audits' },
   { name: 'crl-cache-dir', env: 'SIGNGATE_CRL_CACHE_DIR', value: 'DIR', help: 'also keep downloaded CRLs here (written atomically, verified again when read) so that a restart does not download them again', fallback: 'memory only' },
   { name: 'revocation-offline', env: 'SIGNGATE_REVOCATION_OFFLINE', value: '[true|false]', boolean: true, help: 'never contact OCSP responders or CRL distribution points: only the CRL files of a Verifier (spec.parameters.revocation.crlFiles) decide, for air-gapped clusters', fallback: 'false' },
   {
@@ -231,6 +234,10 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   if (auditIntervalMs === undefined || (auditIntervalMs > 0 && auditIntervalMs < 1000)) {
     throw new UsageError(`--audit-interval must be a duration of at least 1s such as 10m or 30s, or 0/off to turn the audit off, got "${auditText}"`);
   }
+  const auditLeaseText = get('audit-lease');
+  const auditLease = auditLeaseText === undefined ? undefined : /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9](?:[-.a-z0-9]{0,251}[a-z0-9])?)$/.exec(auditLeaseText);
+  if (auditLease === null) throw new UsageError(`--audit-lease must be NAMESPACE/NAME of a Lease (lowercase DNS names), got "${auditLeaseText ?? ''}"`);
+  if (auditLease !== undefined && (!kubernetes || auditIntervalMs === 0)) throw new UsageError('--audit-lease needs --kubernetes and an --audit-interval other than off');
   const configPaths = list('config', 'SIGNGATE_CONFIG');
   const crlCacheDir = get('crl-cache-dir');
   const eventsTokenFile = get('events-token-file');
@@ -285,6 +292,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     ...(gatekeeperCaSecret !== undefined ? { gatekeeperCaSecret } : {}),
     auditIntervalMs,
     auditQps: positive('audit-qps', 5),
+    ...(auditLease !== undefined ? { auditLease: { namespace: auditLease[1] as string, name: auditLease[2] as string } } : {}),
     ...(crlCacheDir !== undefined ? { crlCacheDir } : {}),
     revocationOffline: flag('revocation-offline'),
     ...(eventsTokenFile !== undefined ? { eventsTokenFile } : {}),

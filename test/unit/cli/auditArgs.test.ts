@@ -34,4 +34,15 @@ describe('cli serve: audit flags', () => {
     assert.throws(() => settings(['--audit-qps', '0']), (e: unknown) => e instanceof UsageError && /^--audit-qps must be at least 1, got 0$/.test(e.message));
     assert.throws(() => settings(['--audit-qps', '2.5']), (e: unknown) => e instanceof UsageError && /^--audit-qps must be a whole number, got "2.5"$/.test(e.message));
   });
+
+  it('--audit-lease names the Lease whose holder audits; it needs --kubernetes and an audit', () => {
+    assert.equal(settings(['--kubernetes']).auditLease, undefined, 'default: every replica audits');
+    assert.deepEqual(settings(['--kubernetes'], { SIGNGATE_AUDIT_LEASE: 'signgate-system/signgate-audit' }).auditLease, { namespace: 'signgate-system', name: 'signgate-audit' });
+    for (const bad of ['signgate-audit', 'a/b/c', 'Upper/x', '/x']) {
+      assert.throws(() => settings(['--kubernetes', `--audit-lease=${bad}`]), (e: unknown) => e instanceof UsageError && e.message === `--audit-lease must be NAMESPACE/NAME of a Lease (lowercase DNS names), got "${bad}"`, bad);
+    }
+    for (const argv of [['--audit-lease', 'ns/l'], ['--kubernetes', '--audit-interval', 'off', '--audit-lease', 'ns/l']]) {
+      assert.throws(() => settings(argv), (e: unknown) => e instanceof UsageError && e.message === '--audit-lease needs --kubernetes and an --audit-interval other than off');
+    }
+  });
 });
