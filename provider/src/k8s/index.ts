@@ -11,3 +11,4 @@ export { baselineConfigMapName, configMapBaselineStore, MAX_BASELINE_CONFIGMAP_B
 export { runningPodOf, watchRunningPods, type ContainerKind, type PodContainerImage, type PodWatch, type RunningPod } from './pods.js';
 export { createPolicyReportWriter, policyReportOf, POLICY_REPORT_NAME, type PodImageResult, type PolicyReportWriter } from './policyReports.js';
 export { createPodEventRecorder, type PodEventRecorder, type PodRef } from './podEvents.js';
+export { REMOVE_SIGNATURES_FINALIZER, startSigningRuleController, type SigningRuleController, type SigningRuleControllerOptions } from './signingRules.js';
