@@ -1,7 +1,7 @@
 /**
  * The files `signgate signer` reads, written into a folder for a test or a bench run: the rule's key and certificate
- * chain (PEM, from a test PKI), the bearer token file, and one SigningRule per namespace with a `file` key. `args`
- * are the flags every `signgate signer` sub-command takes for them.
+ * chain (PEM, from a test PKI), the bearer token file, and one SigningRule per namespace (a `file` key unless one is
+ * given). `args` are the flags every `signgate signer` sub-command takes for them.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ export interface SignerRuleSpec {
   readonly namespace: string;
   /** Extra `spec` lines, indented by two spaces (e.g. `  signatureType: Simple\n`). */
   readonly extra?: string;
+  /** `spec.key` as a YAML flow mapping; default the key file and chain written here. */
+  readonly key?: string;
 }
 
 export interface SignerFiles {
@@ -32,7 +34,7 @@ export async function writeSignerFiles(dir: string, registryHost: string, pki: P
   await writeFile(tokenFile, `${SIGNER_TOKEN}\n`);
   const rulesFile = join(dir, 'rules.yaml');
   const rule = (r: SignerRuleSpec): string =>
-    `apiVersion: config.signgate.dev/v1alpha1\nkind: SigningRule\nmetadata: {name: ${r.name}}\nspec:\n  registry: ${registryHost}\n  namespace: ${r.namespace}\n  key: {file: {key: key.pem, certificateChain: chain.pem}}\n${r.extra ?? ''}`;
+    `apiVersion: config.signgate.dev/v1alpha1\nkind: SigningRule\nmetadata: {name: ${r.name}}\nspec:\n  registry: ${registryHost}\n  namespace: ${r.namespace}\n  key: ${r.key ?? '{file: {key: key.pem, certificateChain: chain.pem}}'}\n${r.extra ?? ''}`;
   await writeFile(rulesFile, rules.map(rule).join('---\n'));
   const stateDir = join(dir, 'state');
   return { rulesFile, tokenFile, stateDir, args: ['--config', rulesFile, '--token-file', tokenFile, '--state-dir', stateDir] };

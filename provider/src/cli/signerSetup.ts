@@ -4,13 +4,14 @@
  * (keyArgs.ts), the baseline store of --state-dir, and the SigningService wired from them. `RuleResources` keeps the
  * keys and registry clients in step with a rule set that changes (SigningRule CRs in --kubernetes mode).
  */
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import crossFetch from 'cross-fetch';
 import type { SigningRuleConfig } from '../config/index.js';
 import { loadConfigFromFiles } from '../config/index.js';
 import { openSigner, type EnvelopeSigner, type KeySource } from '../keys/index.js';
-import { createRegistry, loadDockerConfig, type FetchLike, type Registry } from '../oci/index.js';
+import { createRegistry, loadDockerConfig, MEDIA_TYPE_OCI_MANIFEST, type FetchLike, type Registry } from '../oci/index.js';
 import { fileBaselineStore, signerIdentity, SigningService, type BaselineStore, type RuleKey, type SigningLogEvent, type SigningMetrics } from '../signing/index.js';
 import { UsageError } from './io.js';
 import { fileKeySource, keySourceFromArgs, type KeyArgs } from './keyArgs.js';
@@ -20,6 +21,8 @@ export interface SignerSetup {
   readonly rules: readonly SigningRuleConfig[];
   /** Every SigningRule of --config, selected or not. */
   readonly configured: readonly SigningRuleConfig[];
+  /** The opened keys and registry clients of `rules` (serve keeps them in step with reloaded files). */
+  readonly resources: RuleResources;
   close(): Promise<void>;
 }
 
@@ -51,13 +54,36 @@ async function keySourceOf(rule: SigningRuleConfig, plugins: PluginArgs, env: No
   return fileKeySource(pem.key, `${pem.label} entry ${key.keyEntry}`, pem.certificateChain, `${pem.label} entry ${key.certificateChainEntry}`, `${pem.label} entry ${key.keyEntry}`);
 }
 
-async function openRuleKey(rule: SigningRuleConfig, plugins: PluginArgs, env: NodeJS.ProcessEnv, timeoutMs: number, readKeySecret?: KeySecretReader): Promise<RuleKey> {
+/**
+ * The certificate chain of a key whose source names none (a Notation plugin; a PKCS#11 key without a chain file): the
+ * plugin contract hands the chain out only with a signature (describe-key gives the key id and spec alone), so the key
+ * signs one probe payload, which is never pushed. Without the chain the coverage check cannot recognise the rule's own
+ * signatures, and every start (or rule change) would sign again the tags it met before its first new signature.
+ */
+async function probeChain(rule: SigningRuleConfig, signer: EnvelopeSigner, clock: () => Date): Promise<readonly Uint8Array[]> {
+  const probe = createHash('sha256').update(`signgate signer: certificate probe of SigningRule ${rule.name}`).digest('hex');
+  const signed = await signer.sign({
+    format: rule.envelope,
+    payload: { targetArtifact: { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: `sha256:${probe}`, size: 0 } },
+    signingScheme: 'notary.x509',
+    signingTime: clock(),
+  });
+  return signed.certificateChain;
+}
+
+async function openRuleKey(rule: SigningRuleConfig, plugins: PluginArgs, env: NodeJS.ProcessEnv, timeoutMs: number, clock: () => Date, readKeySecret?: KeySecretReader): Promise<RuleKey> {
   const source = await keySourceOf(rule, plugins, env, timeoutMs, readKeySecret).catch((err: unknown) => {
     throw err instanceof UsageError ? new UsageError(`SigningRule ${rule.name}: ${err.message}`, { cause: err }) : err;
   });
   const signer: EnvelopeSigner = await openSigner(source);
-  const chain = source.kind === 'file' ? source.certificateChain : source.kind === 'pkcs11' ? source.certificateChain : undefined;
-  return { signer, identity: chain === undefined || chain.length === 0 ? undefined : signerIdentity(rule.name, chain) };
+  const named = source.kind === 'file' ? source.certificateChain : source.kind === 'pkcs11' ? source.certificateChain : undefined;
+  try {
+    const chain = named !== undefined && named.length > 0 ? named : await probeChain(rule, signer, clock);
+    return { signer, identity: signerIdentity(rule.name, chain) };
+  } catch (err) {
+    await signer.close();
+    throw err;
+  }
 }
 
 async function registryOf(rule: SigningRuleConfig, clock: () => Date): Promise<Registry> {
@@ -94,7 +120,7 @@ export class RuleResources {
     for (const rule of rules) {
       if (this.held.has(rule.name)) continue;
       try {
-        const key = await openRuleKey(rule, this.options.plugins ?? {}, this.options.env, this.options.keyTimeoutMs, this.options.readKeySecret);
+        const key = await openRuleKey(rule, this.options.plugins ?? {}, this.options.env, this.options.keyTimeoutMs, this.options.clock, this.options.readKeySecret);
         try {
           this.held.set(rule.name, { rule, key, registry: await registryOf(rule, this.options.clock) });
         } catch (err) {
@@ -186,6 +212,7 @@ export async function setUpSigner(options: SetupOptions): Promise<SignerSetup> {
     service: signingServiceOf(rules, resources, fileBaselineStore(options.stateDir), options),
     rules,
     configured: config.signingRules,
+    resources,
     close: () => resources.close(),
   };
 }

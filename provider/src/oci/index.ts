@@ -3,7 +3,7 @@ export type { Descriptor } from './descriptor.js';
 export { parseReference, formatReference, formatRepository, parseRepositoryName, canonicalRegistry, DOCKER_HUB, type Reference } from './reference.js';
 export type { SignatureManifest, SignatureManifestForm } from './signatureManifest.js';
 export { openOciLayout, type OciLayout, type OciLayoutOptions } from './layout.js';
-export { ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTARY_SIGNATURE, MANIFEST_MEDIA_TYPES, isIndexMediaType } from './mediaTypes.js';
+export { ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTARY_SIGNATURE, MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCI_MANIFEST, isIndexMediaType } from './mediaTypes.js';
 export type { CacheInvalidation } from './cache.js';
 export { parseReferrersTag } from './referrers.js';
 export { createRegistry, Registry, type RegistryOptions, type RegistryStats, type ReferrersSupport } from './registry.js';
