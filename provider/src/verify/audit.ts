@@ -138,16 +138,24 @@ function deciding(verdict: Verdict): Verdict['verifierReports'][number] | undefi
   return verdict.verifierReports.find((r) => r.isSuccess === verdict.isSuccess) ?? verdict.verifierReports[0];
 }
 
-const DIGEST_AT_END = /@(sha256:[0-9a-f]{64})$/;
+/** The digest of a canonical `host/repo@digest` subject; undefined for a tag or anything unparsable. */
+function digestOf(subject: string | undefined): string | undefined {
+  if (subject === undefined) return undefined;
+  try {
+    return parseReference(subject).digest;
+  } catch {
+    return undefined;
+  }
+}
 
 function decidedOf(answer: ItemResult<Verdict>, generation: number, traceID: string, tried: Date): Decided {
   if ('error' in answer) {
-    const digest = answer.subject !== undefined ? DIGEST_AT_END.exec(answer.subject)?.[1] : undefined;
+    const digest = digestOf(answer.subject);
     return { finding: { result: 'error', ...(answer.code !== undefined ? { reason: answer.code } : {}), ...(digest !== undefined ? { digest } : {}), message: answer.error, traceID, at: tried }, generation };
   }
   const verdict = answer.value;
   const report = deciding(verdict);
-  const digest = report !== undefined ? DIGEST_AT_END.exec(report.subject)?.[1] : undefined;
+  const digest = digestOf(report?.subject);
   const finding: Finding = {
     result: verdict.isSuccess ? 'pass' : 'fail',
     ...(!verdict.isSuccess && report !== undefined && report.errorReason !== '' ? { reason: report.errorReason } : {}),
@@ -167,18 +175,20 @@ export function createAudit(options: AuditOptions): AuditCycles {
   /** The last cycle's decision per verification target, and outcome per Pod container (uid, container). */
   let decided = new Map<string, Decided>();
   let outcomes = new Map<string, AuditOutcome>();
+  /** When the next verification may start: kept across cycles, so back-to-back cycles share the qps bound. */
+  let nextSlot = Number.NEGATIVE_INFINITY;
 
   /** Verifies `targets` (scoped -> key), starting at most qps per second, `concurrency` at once. */
   async function verifyAll(config: Config, targets: ReadonlyMap<string, string>, signal: AbortSignal): Promise<Map<string, Decided>> {
     const queue = [...targets];
     const out = new Map<string, Decided>();
-    const start = clock().getTime();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < queue.length && !signal.aborted) {
-        const n = next++;
-        const [scoped, key] = queue[n] as [string, string];
-        const wait = start + (n * 1000) / options.qps - clock().getTime();
+        const [scoped, key] = queue[next++] as [string, string];
+        const slot = Math.max(nextSlot, clock().getTime());
+        nextSlot = slot + 1000 / options.qps;
+        const wait = slot - clock().getTime();
         if (wait > 0) await sleep(wait, signal);
         if (signal.aborted) return;
         const tried = clock();

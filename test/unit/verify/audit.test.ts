@@ -243,19 +243,22 @@ describe('verify/audit: re-verification of running Pods', () => {
     assert.equal(h.calls.length, 6);
   });
 
-  it('starts at most qps verifications per second', async () => {
+  it('starts at most qps verifications per second, across back-to-back cycles too', async () => {
     const time = new ManualTime();
     const pods = [1, 2, 3, 4, 5].map((n) => pod('team-a', `p${n}`, [{ container: 'app', kind: 'container' as const, image: `registry.example/team/app${n}:1` }]));
     const h = harness(time, { pods, config, answer: passAll });
-    const running = createAudit({ ...h.options, qps: 2, concurrency: 3 }).runCycle(true);
-    await waitFor(() => time.pending() > 0 || h.calls.length === 5, 'the first paced wait');
-    while (h.calls.length < 5) {
-      time.advance();
-      await new Promise((r) => setImmediate(r));
+    const audit = createAudit({ ...h.options, qps: 2, concurrency: 3 });
+    for (const calls of [5, 10]) {
+      const running = audit.runCycle(true);
+      await waitFor(() => time.pending() > 0 || h.calls.length === calls, 'a paced wait');
+      while (h.calls.length < calls) {
+        time.advance();
+        await new Promise((r) => setImmediate(r));
+      }
+      await running;
     }
-    await running;
     const start = h.calls[0]?.at ?? 0;
-    assert.deepEqual(h.calls.map((c) => c.at - start), [0, 500, 1000, 1500, 2000]);
+    assert.deepEqual(h.calls.map((c) => c.at - start), [0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500], 'a cycle right after another keeps the pace');
   });
 
   it('runs a full cycle at once and every interval, and a partial one settleMs after a change; close() stops it', async () => {
