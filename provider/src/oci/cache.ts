@@ -1,9 +1,13 @@
 /**
  * The registry client's caches (lru-cache), each counting hits and misses:
- * - tags: `registry/repo:tag` -> manifest descriptor, TTL (default 10 s, like oras' cache);
- * - referrers: `registry/repo@digest|artifactType` -> referrer descriptors, same TTL;
+ * - tags: `registry/repo:tag` -> manifest descriptor, TTL (default 10 s, like oras' cache), bounded in entries (an
+ *   entry's size is bounded by construction: a canonical name, a tag, a descriptor without annotations);
+ * - referrers: `registry/repo@digest|artifactType` -> referrer descriptors, same TTL, bounded in entries and in bytes
+ *   (a registry chooses how many descriptors a list has and what annotations they carry);
  * - content: `registry/repo@digest` -> verified bytes, immutable, bounded in total bytes.
- * TTLs run on the injected clock. `invalidate` drops what a registry event made stale (a moved tag, a subject's new or
+ * Byte bounds count each entry's key and bookkeeping too (ENTRY_OVERHEAD_BYTES), so they hold for many tiny entries.
+ * Expired entries stay until the bound evicts them (lru-cache drops them lazily): a full cache is the steady state,
+ * reported by `stats()` (and signgate_cache_entries / signgate_cache_bytes). TTLs run on the injected clock. `invalidate` drops what a registry event made stale (a moved tag, a subject's new or
  * deleted referrer, anything of a repository); content is addressed by digest and never stale.
  */
 import { LRUCache } from 'lru-cache';
@@ -16,13 +20,28 @@ export interface CacheOptions {
   readonly referrerEntries?: number;
   /** Total bytes of cached manifests and blobs (default 64 MiB; 0 disables). */
   readonly contentBytes?: number;
+  /** Total bytes of cached referrer lists (default 16 MiB; with 0 the entries bound alone applies). */
+  readonly referrerBytes?: number;
+}
+
+/**
+ * What an entry costs beyond its key and value: lru-cache's slots, the typed array and its buffer (measured with Node
+ * 20: about 300 bytes of heap per cached Uint8Array, key excluded).
+ */
+export const ENTRY_OVERHEAD_BYTES = 320;
+
+/** What a referrer list counts against `referrerBytes`: its JSON, twice for the objects around it, key and overhead. */
+export function referrerListBytes(list: readonly Descriptor[], key: string): number {
+  return 2 * JSON.stringify(list).length + key.length + ENTRY_OVERHEAD_BYTES;
 }
 
 /** What a registry event made stale; `name` is the canonical `host/repo` (oci/reference's formatRepository). */
 export type CacheInvalidation =
   | { readonly kind: 'tag'; readonly name: string; readonly tag: string }
   | { readonly kind: 'subject'; readonly name: string; readonly digest: string }
-  | { readonly kind: 'repository'; readonly name: string };
+  | { readonly kind: 'repository'; readonly name: string }
+  /** A manifest deleted by digest: its cached content (content changes only by a delete), and the repository's tags and referrer lists. */
+  | { readonly kind: 'delete'; readonly name: string; readonly digest: string };
 
 /** The tags cache's key of a tag or digest resolution (`reference` is a tag or `alg:hex`). */
 export function tagKey(name: string, reference: string): string {
@@ -42,8 +61,13 @@ export interface CacheCounters {
 
 export interface CacheStats {
   readonly tags: CacheCounters;
-  readonly referrers: CacheCounters;
+  readonly referrers: CacheCounters & { readonly bytes?: number };
   readonly content: CacheCounters & { readonly bytes: number };
+}
+
+/** lru-cache options that bound an entry set in bytes (an entry over a quarter of the bound is not kept). */
+function byteBound<V extends object>(bytes: number, size: (value: V, key: string) => number): { maxSize: number; maxEntrySize: number; sizeCalculation: LRUCache.SizeCalculator<string, V> } {
+  return { maxSize: bytes, maxEntrySize: Math.max(1, Math.floor(bytes / 4)), sizeCalculation: (v, k) => Math.max(1, size(v, k)) };
 }
 
 class Counted<V extends object> {
@@ -86,22 +110,19 @@ export class RegistryCaches {
   constructor(options: CacheOptions, clock: () => Date) {
     const ttl = options.ttlMs ?? 10_000;
     const perf = { now: () => clock().getTime() };
-    const timed = <V extends object>(max: number): LRUCache<string, V> | undefined =>
-      ttl > 0 && max > 0 ? new LRUCache<string, V>({ max, ttl, ttlResolution: 0, perf }) : undefined;
+    const timed = <V extends object>(max: number, bounds: Partial<LRUCache.Options<string, V, unknown>> = {}): LRUCache<string, V> | undefined =>
+      ttl > 0 && max > 0 ? new LRUCache<string, V>({ max, ttl, ttlResolution: 0, perf, ...bounds }) : undefined;
     this.tags = new Counted(timed<Descriptor>(options.tagEntries ?? 10_000));
-    this.referrers = new Counted(timed<readonly Descriptor[]>(options.referrerEntries ?? 10_000));
+    const referrerBytes = options.referrerBytes ?? 16 * 1024 * 1024;
+    this.referrers = new Counted(timed<readonly Descriptor[]>(options.referrerEntries ?? 10_000, referrerBytes > 0 ? byteBound(referrerBytes, referrerListBytes) : {}));
     const bytes = options.contentBytes ?? 64 * 1024 * 1024;
-    this.content = new Counted(
-      bytes > 0
-        ? new LRUCache<string, Uint8Array>({ maxSize: bytes, maxEntrySize: Math.max(1, Math.floor(bytes / 4)), sizeCalculation: (v) => Math.max(1, v.byteLength), perf })
-        : undefined,
-    );
+    this.content = new Counted(bytes > 0 ? new LRUCache<string, Uint8Array>({ ...byteBound<Uint8Array>(bytes, (v, k) => v.byteLength + k.length + ENTRY_OVERHEAD_BYTES), perf }) : undefined);
   }
 
   stats(): CacheStats {
     return {
       tags: this.tags.counters(),
-      referrers: this.referrers.counters(),
+      referrers: { ...this.referrers.counters(), bytes: this.referrers.lru?.calculatedSize ?? 0 },
       content: { ...this.content.counters(), bytes: this.content.lru?.calculatedSize ?? 0 },
     };
   }
@@ -115,6 +136,8 @@ export class RegistryCaches {
         return this.referrers.deleteByPrefix(referrersKey(change.name, change.digest, undefined));
       case 'repository':
         return this.tags.deleteByPrefix(`${change.name}:`, `${change.name}@`) + this.referrers.deleteByPrefix(`${change.name}@`);
+      case 'delete':
+        return this.invalidate({ kind: 'repository', name: change.name }) + (this.content.delete(`${change.name}@${change.digest}`) ? 1 : 0);
     }
   }
 

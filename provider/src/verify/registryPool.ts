@@ -13,14 +13,14 @@ export type PooledRegistry = Pick<Registry, 'stats' | 'close' | 'invalidateCache
 
 export type RegistryCacheName = 'tags' | 'referrers' | 'content';
 export type RegistryCacheCounts = Readonly<Record<RegistryCacheName, { readonly hits: number; readonly misses: number }>>;
-/** What the open clients' caches hold now: entries, and bytes where a cache is bounded by them (content). */
+/** What the open clients' caches hold now: entries, and bytes where a cache is bounded by them (referrers, content). */
 export type RegistryCacheSizes = Readonly<Record<RegistryCacheName, { readonly entries: number; readonly bytes?: number }>>;
 
 export interface RegistryPool<R extends PooledRegistry = Registry> {
   registryFor(store: StoreConfig): R;
   /** Cache hits and misses of every client the pool made: the open ones plus the totals of those it closed. */
   cacheStats(): RegistryCacheCounts;
-  /** Entries (and content bytes) the open clients hold now, summed: together at most `max` times each client's bounds. */
+  /** Entries (and referrer and content bytes) the open clients hold now, summed: at most `max` times each client's bounds. */
   cacheSizes(): RegistryCacheSizes;
   /** Drops what a registry event made stale from every open client's tag and referrers caches; returns the entries dropped. */
   invalidate(change: CacheInvalidation): number;
@@ -77,11 +77,12 @@ export function createRegistryPool<R extends PooledRegistry = Registry>(factory:
       return out;
     },
     cacheSizes() {
-      const out = { tags: { entries: 0 }, referrers: { entries: 0 }, content: { entries: 0, bytes: 0 } };
+      const out = { tags: { entries: 0 }, referrers: { entries: 0, bytes: 0 }, content: { entries: 0, bytes: 0 } };
       for (const registry of pool.values()) {
         const caches = registry.stats().caches;
         for (const name of CACHES) out[name].entries += caches[name].entries;
         out.content.bytes += caches.content.bytes;
+        out.referrers.bytes += caches.referrers.bytes ?? 0;
       }
       return out;
     },

@@ -16,17 +16,18 @@ describe('oci caches', () => {
   });
 
   it('bounds content by bytes, evicting the least recently used', () => {
-    const caches = new RegistryCaches({ contentBytes: 100 }, () => new Date(0));
-    caches.content.set('a', new Uint8Array(25));
-    caches.content.set('b', new Uint8Array(25));
+    // each entry counts 679 bytes + its 1-character key + ENTRY_OVERHEAD_BYTES (320) = 1000: four fit in 4000
+    const caches = new RegistryCaches({ contentBytes: 4000 }, () => new Date(0));
+    caches.content.set('a', new Uint8Array(679));
+    caches.content.set('b', new Uint8Array(679));
     caches.content.get('a');
-    caches.content.set('c', new Uint8Array(25));
-    caches.content.set('d', new Uint8Array(25));
-    caches.content.set('e', new Uint8Array(25));
-    assert.ok(caches.stats().content.bytes <= 100);
+    caches.content.set('c', new Uint8Array(679));
+    caches.content.set('d', new Uint8Array(679));
+    caches.content.set('e', new Uint8Array(679));
+    assert.ok(caches.stats().content.bytes <= 4000);
     assert.notEqual(caches.content.get('a'), undefined, 'recently used entry kept');
     assert.equal(caches.content.get('b'), undefined, 'least recently used entry evicted');
-    caches.content.set('huge', new Uint8Array(60));
+    caches.content.set('huge', new Uint8Array(700));
     assert.equal(caches.content.get('huge'), undefined, 'entries over a quarter of the budget are not cached');
   });
 

@@ -21,7 +21,8 @@ function get(agent: https.Agent, url: string, ca: string): Promise<{ keepAlive: 
     const u = new URL('/healthz', url);
     const req = https.get({ hostname: u.hostname, port: u.port, path: u.pathname, agent, ca }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ keepAlive: res.headers['keep-alive'], reused: req.reusedSocket }));
+      const keepAlive = res.headers['keep-alive'];
+      res.on('end', () => resolve({ keepAlive: typeof keepAlive === 'string' ? keepAlive : undefined, reused: req.reusedSocket }));
     });
     req.on('error', reject);
   });

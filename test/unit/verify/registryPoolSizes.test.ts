@@ -8,7 +8,7 @@ class SizedRegistry implements PooledRegistry {
   constructor(readonly n: number) {}
   stats(): RegistryStats {
     const c = { hits: 0, misses: 0, entries: this.n };
-    return { requests: 0, caches: { tags: c, referrers: { ...c, entries: 2 * this.n }, content: { ...c, bytes: 1000 * this.n } } };
+    return { requests: 0, caches: { tags: c, referrers: { ...c, entries: 2 * this.n, bytes: 10 * this.n }, content: { ...c, bytes: 1000 * this.n } } };
   }
   close(): void {}
   invalidateCaches(_change: CacheInvalidation): number {
@@ -19,14 +19,14 @@ class SizedRegistry implements PooledRegistry {
 const store = (ttlSeconds: number): StoreConfig => ({ name: 's', cacheEnabled: true, ttlSeconds, plainHttpHosts: [], maxBlobBytes: 1 << 20 });
 
 describe('verify/registryPool: cache sizes of the open clients', () => {
-  it('sums entries and content bytes over the clients still open', () => {
+  it('sums entries, referrer and content bytes over the clients still open', () => {
     const pool = createRegistryPool((s) => new SizedRegistry(s.ttlSeconds), 2);
     pool.registryFor(store(1));
     pool.registryFor(store(2));
-    assert.deepEqual(pool.cacheSizes(), { tags: { entries: 3 }, referrers: { entries: 6 }, content: { entries: 3, bytes: 3000 } });
+    assert.deepEqual(pool.cacheSizes(), { tags: { entries: 3 }, referrers: { entries: 6, bytes: 30 }, content: { entries: 3, bytes: 3000 } });
     pool.registryFor(store(4)); // retires the client of ttl 1
-    assert.deepEqual(pool.cacheSizes(), { tags: { entries: 6 }, referrers: { entries: 12 }, content: { entries: 6, bytes: 6000 } });
+    assert.deepEqual(pool.cacheSizes(), { tags: { entries: 6 }, referrers: { entries: 12, bytes: 60 }, content: { entries: 6, bytes: 6000 } });
     pool.close();
-    assert.deepEqual(pool.cacheSizes(), { tags: { entries: 0 }, referrers: { entries: 0 }, content: { entries: 0, bytes: 0 } });
+    assert.deepEqual(pool.cacheSizes(), { tags: { entries: 0 }, referrers: { entries: 0, bytes: 0 }, content: { entries: 0, bytes: 0 } });
   });
 });
