@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SigningRuleConfig } from '../../provider/src/config/index.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
-import { removeRuleSignatures, signerIdentity, SigningError, SigningService, type SignerIdentity } from '../../provider/src/signing/index.js';
+import { removeRuleSignatures, signerIdentity, SigningError, SigningService, type RuleKey } from '../../provider/src/signing/index.js';
 import { cli } from '../support/cli.js';
 import { createKeyPair, createPki, EKU, issueCertificate, YEAR_MS, type Pki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -51,7 +51,7 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
   let ruleB: Pki;
   let thirdParty: Pki;
   let sameCaOtherLeaf: Pki;
-  let identityA: SignerIdentity;
+  let keyA: RuleKey;
   const images: Record<string, Descriptor> = {};
 
   const repo = (host: string, name: string): Repository => client.repository(`${host}/${name}`);
@@ -79,7 +79,7 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
       extendedKeyUsages: [EKU.codeSigning],
     });
     sameCaOtherLeaf = { ...ruleA, leaf: otherLeaf, chain: [otherLeaf.der, ruleA.intermediate.der, ruleA.root.der] };
-    identityA = signerIdentity('rule-a', ruleA.chain);
+    keyA = { signer: { description: 'rule A key file', sign: () => assert.fail('removal signs nothing'), close: async () => undefined }, identity: signerIdentity('rule-a', ruleA.chain) };
     for (const [name, pki] of [['store-a', ruleA], ['store-b', ruleB], ['store-third', thirdParty]] as const) {
       await mkdir(join(dir, name, 'x509', 'ca', 'test'), { recursive: true });
       await writeFile(join(dir, name, 'x509', 'ca', 'test', 'root.pem'), pki.root.pem);
@@ -118,7 +118,7 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
     assert.equal(await signatureCount(host, 'team-a/app', images.v1), 4);
     assert.equal(await verifyWith('store-a', `${host}/team-a/app:v1`), 0, 'before: rule A\'s signature verifies');
 
-    const summary = await removeRuleSignatures({ rule: ruleConfig('rule-a', host, 'team-a'), registry: client, identity: identityA, clock });
+    const summary = await removeRuleSignatures({ rule: ruleConfig('rule-a', host, 'team-a'), registry: client, key: keyA, clock });
 
     assert.equal(summary.removed.length, 4, JSON.stringify(summary));
     assert.deepEqual(new Set(summary.removed.map((x) => x.image)), new Set([images.v1, images.v2, images.moved].map((d) => `${host}/team-a/app@${d.digest}`).concat(`${host}/team-a/tools/x@${images.tool.digest}`)));
@@ -137,7 +137,7 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
     assert.equal(await verifyWith('store-b', `${host}/team-a/app:v1`), 0, 'rule B\'s signature remains');
     assert.equal(await verifyWith('store-third', `${host}/team-a/app:v2`), 0, 'the third party\'s signature remains');
 
-    const again = await removeRuleSignatures({ rule: ruleConfig('rule-a', host, 'team-a'), registry: client, identity: identityA, clock });
+    const again = await removeRuleSignatures({ rule: ruleConfig('rule-a', host, 'team-a'), registry: client, key: keyA, clock });
     assert.deepEqual([again.removed.length, again.kept, again.indexesUpdated, again.indexesDeleted], [0, 6, 0, 0]);
   });
 
@@ -147,7 +147,7 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
       const image = await pushImage(repo(refusing.host, 'team-a/app'), 'v1');
       await signImage(repo(refusing.host, 'team-a/app'), image, ruleA, { annotations: thumbprintAnnotation(ruleA) });
       const indexBefore = await repo(refusing.host, 'team-a/app').resolve(`sha256-${image.digest.slice(7)}`);
-      await assert.rejects(removeRuleSignatures({ rule: ruleConfig('rule-a', refusing.host, 'team-a'), registry: client, identity: identityA, clock }), (err: unknown) => {
+      await assert.rejects(removeRuleSignatures({ rule: ruleConfig('rule-a', refusing.host, 'team-a'), registry: client, key: keyA, clock }), (err: unknown) => {
         assert.ok(err instanceof SigningError);
         assert.equal(err.code, 'REGISTRY_DELETE_REFUSED');
         assert.match(err.message, /SigningRule rule-a from 127\.0\.0\.1:\d+\/team-a: the registry refused/);

@@ -27,6 +27,7 @@ import { exitCodeFor } from './failure.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseDuration } from './registryArgs.js';
 import { SIGNER_HELP } from './signerHelp.js';
+import { watchSigningRules } from './signerReload.js';
 import { defaultStateDir, setUpSigner, type PluginArgs } from './signerSetup.js';
 
 const OPTIONS = {
@@ -138,6 +139,8 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
     throw err;
   }
   const { url } = running;
+  const keys = { plugins, env, clock, keyTimeoutMs: 30_000 };
+  const ruleWatch = await watchSigningRules({ configPaths, service: setup.service, resources: setup.resources, configured: setup.configured, keys, logger });
   logger.info({ url, rules: setup.rules.map((r) => r.name) }, 'signer listening');
   io.stderr.write(`signgate signer: listening on ${url}, ${setup.rules.length} SigningRule(s)\n`);
   const resync = (): void => void setup.service.resync();
@@ -150,6 +153,7 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
   logger.info({ signal }, 'signer stopping');
   clearInterval(timer);
   await running.close();
+  await ruleWatch.close();
   await setup.close();
   return 0;
 }

@@ -14,6 +14,7 @@
  *   them (and the old index manifest deleted), or deleted when empty, as oras-go does. Unlike oras (index first), the
  *   manifests go first: a registry that refuses deletes then stops the removal before anything changed, and a reader
  *   that meets an index entry whose manifest is gone skips it (oci `signatureManifests`).
+ * - The rule's certificate must be known: a plugin key shows it only once it has signed (SIGNER_IDENTITY_UNKNOWN).
  * - Refusals are reported, never hidden: deletes not enabled (405 UNSUPPORTED), 401/403 → REGISTRY_DELETE_REFUSED;
  *   other registry errors → SIGNATURE_REMOVAL_FAILED; both say what was removed before the stop. Running it again is
  *   safe: what is gone is not found again.
@@ -23,15 +24,16 @@
  */
 import type { SigningRuleConfig } from '../config/index.js';
 import { OciError, parseReferrersTag, type Descriptor, type Registry, type Repository } from '../oci/index.js';
-import { signedByRule, type SignerIdentity } from './coverage.js';
+import { signedByRule } from './coverage.js';
 import { SigningError } from './errors.js';
+import type { RuleKey } from './reconcile.js';
 import { ruleScope } from './rules.js';
 
 export interface RemovalInput {
   readonly rule: SigningRuleConfig;
   readonly registry: Registry;
-  /** The rule's certificate (its leaf decides which signatures are the rule's). */
-  readonly identity: SignerIdentity;
+  /** The rule's key: its certificate's leaf decides which signatures are the rule's. */
+  readonly key: RuleKey;
   readonly clock: () => Date;
   readonly signal?: AbortSignal;
 }
@@ -80,7 +82,15 @@ async function imagesOf(repo: Repository, signal: AbortSignal | undefined): Prom
 
 /** Deletes the signatures made with the rule's certificate from its namespace (see the file header). */
 export async function removeRuleSignatures(input: RemovalInput): Promise<RemovalSummary> {
-  const { rule, registry, identity, clock, signal } = input;
+  const { rule, registry, clock, signal } = input;
+  const identity = input.key.identity;
+  if (identity === undefined) {
+    throw new SigningError(
+      'SIGNER_IDENTITY_UNKNOWN',
+      `SigningRule ${rule.name} signs with ${input.key.signer.description}, whose certificate is known only once it has signed, and it has not signed since the start; ` +
+        `nothing was removed from ${ruleScope(rule)}: give the rule a certificateChain, or delete its signatures with the registry's own tools`,
+    );
+  }
   const options = signal === undefined ? {} : { signal };
   const removed: RemovedSignature[] = [];
   const counts = { repositories: 0, images: 0, kept: 0, indexesUpdated: 0, indexesDeleted: 0 };

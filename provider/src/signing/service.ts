@@ -162,19 +162,10 @@ export class SigningService {
 
   /**
    * Deletes from `rule`'s namespace the signatures made with its certificate (removeSignaturesOnDelete; see
-   * removal.ts). Throws SIGNER_IDENTITY_UNKNOWN when the certificate is not known yet (a plugin key that has not
-   * signed since the start), REGISTRY_DELETE_REFUSED or SIGNATURE_REMOVAL_FAILED.
+   * removal.ts: SIGNER_IDENTITY_UNKNOWN, REGISTRY_DELETE_REFUSED, SIGNATURE_REMOVAL_FAILED).
    */
   async removeSignatures(rule: SigningRuleConfig, signal?: AbortSignal): Promise<RemovalSummary> {
-    const identity = this.options.keyFor(rule).identity;
-    if (identity === undefined) {
-      throw new SigningError(
-        'SIGNER_IDENTITY_UNKNOWN',
-        `SigningRule ${rule.name} signs with ${this.options.keyFor(rule).signer.description}, whose certificate is known only once it has signed, and it has not signed since the start; ` +
-          `nothing was removed from ${ruleScope(rule)}: give the rule a certificateChain, or delete its signatures with the registry's own tools`,
-      );
-    }
-    return removeRuleSignatures({ rule, registry: this.options.registryFor(rule), identity, clock: this.options.clock, ...(signal === undefined ? {} : { signal }) });
+    return removeRuleSignatures({ rule, registry: this.options.registryFor(rule), key: this.options.keyFor(rule), clock: this.options.clock, ...(signal === undefined ? {} : { signal }) });
   }
 
   /** Queues the tagged pushes that an enabled Automatic rule covers; the rest is counted as ignored. */

@@ -1,0 +1,124 @@
+/**
+ * `signgate signer serve --config FILE` (its own process) re-reads its SigningRules when the file changes, against
+ * Debian's docker-registry: an invalid change is refused with the field path and the rules in use keep signing; an
+ * added rule records its baseline before it signs; a rule removed with removeSignaturesOnDelete has exactly its
+ * signatures deleted, logged with counts. Push notifications are posted by the test (the registry's own notifier is
+ * exercised in signer-push.test.ts). Rule files are replaced by rename, as editors and ConfigMap mounts do.
+ */
+import assert from 'node:assert/strict';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
+import { createPki, type Pki } from '../support/pki.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { requireComponent } from '../support/requirements.js';
+import { startServeProcess, type LogLine, type ServeProcess } from '../support/serveProcess.js';
+import { SIGNER_TOKEN, writeSignerFiles, type SignerRuleSpec } from '../support/signerFiles.js';
+import { waitFor } from '../support/waitFor.js';
+import { pushImage, signImage, TempDirs, testPki } from '../unit/verify/fixtures.js';
+
+const REMOVE = '  removeSignaturesOnDelete: true\n';
+
+describe('signgate signer serve: SigningRules reloaded from files', function () {
+  this.timeout(120_000);
+  const dirs = new TempDirs();
+  let registry: RunningRegistry | undefined;
+  let signer: ServeProcess | undefined;
+  let client: Registry;
+  let pki: Pki;
+  let dir: string;
+  let url: string;
+
+  const repo = (name: string): Repository => client.repository(`${registry?.host ?? ''}/${name}`);
+  const signatureCount = async (name: string, image: Descriptor): Promise<number> => (await repo(name).signatureManifests(image)).length;
+  /** Replaces the rules file by rename (written complete in another folder first). */
+  const writeRules = async (rules: readonly SignerRuleSpec[], edit: (yaml: string) => string = (y) => y): Promise<void> => {
+    const staging = await dirs.make('signgate-rules-');
+    const { rulesFile } = await writeSignerFiles(staging, registry?.host ?? '', pki, rules);
+    await writeFile(rulesFile, edit(await readFile(rulesFile, 'utf8')));
+    await rename(rulesFile, join(dir, 'rules.yaml'));
+  };
+  /** What docker-registry would send for a pushed tag. */
+  const notify = async (name: string, tag: string, image: Descriptor): Promise<void> => {
+    const target = { mediaType: image.mediaType, digest: image.digest, size: image.size, repository: name, tag, url: `http://${registry?.host ?? ''}/v2/${name}/manifests/${image.digest}` };
+    const answer = await fetch(`${url}/v1/registry-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json', authorization: `Bearer ${SIGNER_TOKEN}` },
+      body: JSON.stringify({ events: [{ id: `${name}:${tag}`, action: 'push', target }] }),
+    });
+    assert.equal(answer.status, 202, await answer.text());
+  };
+  const signedSoon = (name: string, image: Descriptor): Promise<number> =>
+    waitFor(async () => ((await signatureCount(name, image)) > 0 ? signatureCount(name, image) : undefined), `a signature on ${name}@${image.digest} (log: ${JSON.stringify(signer?.lines.slice(-6))})`, 30_000);
+  const log = (match: (l: LogLine) => boolean, what: string): Promise<LogLine> => (signer as ServeProcess).waitForLog(match, what, 30_000);
+
+  before(async function () {
+    requireComponent(this, 'docker-registry');
+    dir = await dirs.make('signgate-reload-');
+    pki = await createPki({ at: new Date() });
+    registry = await startRegistry();
+    client = new Registry({ fetch: fetch as FetchLike, clock: () => new Date(), cache: { ttlMs: 0 } });
+    const files = await writeSignerFiles(dir, registry.host, pki, [{ name: 'team-a', namespace: 'team-a', extra: REMOVE }]);
+    signer = startServeProcess([...files.args, '--insecure-listen', '127.0.0.1:0', '--resync-interval', '10m'], {}, ['signer', 'serve']);
+    url = String((await log((l) => l.msg === 'signer listening', 'the signer to listen')).url);
+    await log((l) => l.msg.startsWith('took the baseline of SigningRule team-a'), 'the baseline of team-a');
+  });
+
+  after(async () => {
+    signer?.kill();
+    await registry?.stop();
+    await dirs.cleanup();
+  });
+
+  it('refuses an invalid change naming the field, and the rules in use keep signing', async () => {
+    const v1 = await pushImage(repo('team-a/app'), 'v1');
+    await notify('team-a/app', 'v1', v1);
+    await signedSoon('team-a/app', v1);
+    await writeRules([{ name: 'team-a', namespace: 'team-a', extra: `${REMOVE}  signatureType: Bogus\n` }]);
+    const refused = await log((l) => l.level === 50 && /spec\.signatureType/.test(l.msg), 'the refused change');
+    assert.match(refused.msg, /rules\.yaml:\d+ \(document 1, SigningRule "team-a"\): spec\.signatureType: must be one of/);
+    assert.match(refused.msg, /the SigningRules in use keep signing/);
+    const v2 = await pushImage(repo('team-a/app'), 'v2');
+    await notify('team-a/app', 'v2', v2);
+    await signedSoon('team-a/app', v2);
+  });
+
+  it('an added rule records its baseline first: what was there stays unsigned, a new push is signed', async () => {
+    const old = await pushImage(repo('team-b/app'), 'old');
+    await writeRules([
+      { name: 'team-a', namespace: 'team-a', extra: REMOVE },
+      { name: 'team-b', namespace: 'team-b' },
+    ]);
+    const reloaded = await log((l) => l.msg === 'SigningRules reloaded' && Array.isArray(l.added) && l.added.includes('team-b'), 'the reload that adds team-b');
+    assert.deepEqual([reloaded.changed, reloaded.removed], [[], []]);
+    await log((l) => l.msg === 'took the baseline of SigningRule team-b: 1 existing tags, signed only by backfill', 'the baseline of team-b');
+    const fresh = await pushImage(repo('team-b/app'), 'new');
+    await notify('team-b/app', 'new', fresh);
+    await signedSoon('team-b/app', fresh);
+    assert.equal(await signatureCount('team-b/app', old), 0, 'the baseline tag is not signed');
+  });
+
+  it('a rule removed with removeSignaturesOnDelete loses exactly its signatures, logged with counts', async () => {
+    const v1 = await repo('team-a/app').resolve('v1');
+    const v2 = await repo('team-a/app').resolve('v2');
+    const teamB = await repo('team-b/app').resolve('new');
+    const thirdParty = await testPki('CN=third party,O=elsewhere');
+    await signImage(repo('team-a/app'), v1, thirdParty);
+    assert.equal(await signatureCount('team-a/app', v1), 2);
+    await writeRules([{ name: 'team-b', namespace: 'team-b' }]);
+    const removed = await log((l) => l.rule === 'team-a' && /was deleted/.test(l.msg), 'the removal of team-a\'s signatures');
+    assert.equal(removed.level, 30, removed.msg);
+    assert.deepEqual([removed.removed, removed.kept, removed.scope], [2, 1, `${registry?.host ?? ''}/team-a`]);
+    assert.match(removed.msg, /SigningRule team-a was deleted \(removeSignaturesOnDelete\): removed 2 of its signatures from .*\/team-a; 1 signatures of other signers kept/);
+    assert.equal(await signatureCount('team-a/app', v1), 1, 'the third party\'s signature stays');
+    assert.equal(await signatureCount('team-a/app', v2), 0);
+    assert.equal(await signatureCount('team-b/app', teamB), 1, 'the other rule\'s signature stays');
+    // team-a signs no more
+    const v3 = await pushImage(repo('team-a/app'), 'v3');
+    await notify('team-a/app', 'v3', v3);
+    const b2 = await pushImage(repo('team-b/app'), 'b2');
+    await notify('team-b/app', 'b2', b2);
+    await signedSoon('team-b/app', b2);
+    assert.equal(await signatureCount('team-a/app', v3), 0, 'a push into the removed rule\'s namespace is not signed');
+  });
+});
