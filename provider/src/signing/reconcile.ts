@@ -2,11 +2,13 @@
  * One tag, level-triggered: resolve it now (whatever an event said), leave referrers alone, skip what the baseline
  * holds unchanged (unless backfilling), skip what a verified signature of the rule already covers, else sign the
  * digest the tag names and push the signature (an image index is signed at the index digest, as notation does).
- * Default signatures carry the tag as org.opencontainers.image.ref.name in the signed payload.
+ * Default signatures carry the tag as org.opencontainers.image.ref.name in the signed payload. The check and the signing
+ * of one subject (repository and digest, and tag for Default) run one at a time per rule key, so two tags naming one
+ * digest under a Simple rule, worked on at once, give one signature: the second finds the first's.
  */
 import type { SigningRuleConfig } from '../config/index.js';
 import type { EnvelopeSigner } from '../keys/index.js';
-import { ANNOTATION_REF_NAME, formatReference, type Registry } from '../oci/index.js';
+import { ANNOTATION_REF_NAME, formatReference, formatRepository, type Descriptor, type Registry, type Repository } from '../oci/index.js';
 import type { Baseline } from './baseline.js';
 import { SigningError } from './errors.js';
 import { ANNOTATION_THUMBPRINTS, isCovered, signerIdentity, thumbprintsOf, type SignerIdentity } from './coverage.js';
@@ -42,6 +44,23 @@ export interface ReconcileContext {
   readonly signal?: AbortSignal;
 }
 
+/** Per rule key: the subjects whose coverage check and signing are under way, and the promise of that work. */
+const inFlight = new WeakMap<RuleKey, Map<string, Promise<unknown>>>();
+
+/** Runs `work` once no other work on `subject` of this key is under way. */
+async function oneAtATime<T>(key: RuleKey, subject: string, work: () => Promise<T>): Promise<T> {
+  let running = inFlight.get(key);
+  if (running === undefined) inFlight.set(key, (running = new Map()));
+  for (let before = running.get(subject); before !== undefined; before = running.get(subject)) await before.catch(() => undefined);
+  const mine = work();
+  running.set(subject, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(subject) === mine) running.delete(subject);
+  }
+}
+
 export async function reconcileTag(work: TagWork, ctx: ReconcileContext): Promise<TagOutcome> {
   const { rule, repository, tag } = work;
   const options = ctx.signal === undefined ? {} : { signal: ctx.signal };
@@ -56,6 +75,13 @@ export async function reconcileTag(work: TagWork, ctx: ReconcileContext): Promis
     return { state: 'skipped', digest: subject.digest, reason: `in the baseline of ${rule.name} (signed only by signgate signer backfill ${rule.name})` };
   }
   const boundTag = rule.signatureType === 'Default' ? tag : undefined;
+  const subjectKey = `${formatRepository(repo)}@${subject.digest}${boundTag === undefined ? '' : `:${boundTag}`}`;
+  return oneAtATime(ctx.key, subjectKey, () => signUnlessCovered(work, ctx, repo, subject, boundTag));
+}
+
+async function signUnlessCovered(work: TagWork, ctx: ReconcileContext, repo: Repository, subject: Descriptor, boundTag: string | undefined): Promise<TagOutcome> {
+  const { rule } = work;
+  const options = ctx.signal === undefined ? {} : { signal: ctx.signal };
   if (ctx.key.identity !== undefined && (await isCovered(repo, subject, boundTag, ctx.key.identity, ctx.clock, ctx.signal))) {
     return { state: 'covered', digest: subject.digest };
   }
