@@ -3,7 +3,8 @@
  * bounded body), GET /v1/status?scope=REGISTRY/NAMESPACE[/REPO] (per-tag signing status, same token), /healthz,
  * /readyz and /metrics. A notification is acknowledged as soon as its pushes are queued (202); signing happens after.
  * Every refusal is a 4xx whose JSON body says what was wrong and what to do, and changes nothing. The two token routes
- * share the provider's bound on requests answered at once (requestLimit.ts): past it, 503 with Retry-After.
+ * share the provider's bound on requests answered at once (requestLimit.ts): past it, 503 with Retry-After. A standby
+ * of the Kubernetes Lease answers events 503 NOT_LEADER with Retry-After (only the leader signs).
  */
 import Koa from 'koa';
 import { Router } from '@koa/router';
@@ -58,7 +59,15 @@ export interface SignerAppOptions {
   readonly notReady?: () => string | undefined;
   /** The bound on event and status requests answered at once (requestLimit.ts); default DEFAULT_REQUEST_LIMIT. */
   readonly requestLimit?: Partial<RequestLimitOptions>;
+  /**
+   * Why this replica takes no events now (a standby of the Kubernetes Lease), or undefined: events then get 503
+   * NOT_LEADER with Retry-After, so that the registry sends them again (to the leader); probes stay 200.
+   */
+  readonly standby?: () => string | undefined;
 }
+
+/** Seconds a registry is asked to wait before it sends an event to a standby again (a leader takes over within 15 s). */
+const STANDBY_RETRY_AFTER_SECONDS = 5;
 
 export function createSignerApp(options: SignerAppOptions): Koa {
   const { service, tokens, logger, metrics } = options;
@@ -69,6 +78,13 @@ export function createSignerApp(options: SignerAppOptions): Koa {
 
   router.post(
     REGISTRY_EVENTS_PATH,
+    async (ctx, next) => {
+      const standby = options.standby?.();
+      if (standby === undefined) return next();
+      metrics.notifications.inc({ result: 'NOT_LEADER' });
+      ctx.set('Retry-After', String(STANDBY_RETRY_AFTER_SECONDS));
+      refuse(ctx, 503, 'NOT_LEADER', `this signer is a standby (${standby}); send the event to the leader (the Service selects it), or again after ${STANDBY_RETRY_AFTER_SECONDS} s`);
+    },
     requestLimit.middleware,
     registryEventsHandler({
       tokens,
