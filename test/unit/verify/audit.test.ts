@@ -169,7 +169,7 @@ describe('verify/audit: re-verification of running Pods', () => {
     const state = {
       pods: [pod('team-a', 'web', [{ container: 'app', kind: 'container' as const, image: 'registry.example/team/app:1.0' }, { container: 'bad', kind: 'container' as const, image: 'Bad Image!' }])],
       config: undefined as Config | undefined,
-      answer: (): ItemResult<Verdict> => ({ error: 'could not verify "registry.example/team/app:1.0": registry unreachable', code: 'REGISTRY_UNAVAILABLE', subject: 'registry.example/team/app:1.0' }),
+      answer: (): ItemResult<Verdict> => ({ error: 'could not verify "registry.example/team/app:1.0": registry unreachable', code: 'REGISTRY_UNREACHABLE', subject: 'registry.example/team/app:1.0' }),
     };
     const h = harness(time, state);
     const audit = createAudit(h.options);
@@ -181,7 +181,7 @@ describe('verify/audit: re-verification of running Pods', () => {
     assert.equal(h.calls.length, 1, 'the unparsable image is not sent to the executor');
     assert.deepEqual({ result: app?.result, reason: app?.reason, message: app?.message, traceID: app?.traceID }, {
       result: 'error',
-      reason: 'REGISTRY_UNAVAILABLE',
+      reason: 'REGISTRY_UNREACHABLE',
       message: 'could not verify "registry.example/team/app:1.0": registry unreachable',
       traceID: 'audit-1',
     });
