@@ -14,7 +14,7 @@ import { InFlight, keyInRepository, VerdictCache, verdictKey, withinAge, type Ve
 import type { Verdict } from './verdict.js';
 import { stampVerdict } from './verdictJson.js';
 import type { SharedVerdictCache } from './sharedCache.js';
-import { requestedTag, verdictSubject } from './tagBinding.js';
+import { keyTag, requestedTag } from './tagBinding.js';
 
 /** Why a key could not be decided (the decision log's reason); registry failures keep their OciError code. */
 export type ItemErrorCode = 'KEY_INVALID' | 'NO_CONFIGURATION' | 'NO_VERIFIER' | 'TOO_MANY_IN_FLIGHT' | 'INTERNAL' | OciErrorCode;
@@ -160,7 +160,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
     const mark = cache.mark(); // an invalidation during this work keeps its (possibly stale) verdict out of the cache
     const registry = options.registryFor(s.scope.store);
     const resolved = await resolveSubject(registry, s.key.reference, signal);
-    const ck = verdictKey(s.scopeName, verdictSubject(s.scope, s.key.reference, resolved.subject.digest), s.scope.digest);
+    const ck = verdictKey(s.scopeName, resolved.subjectReference, s.scope.digest, keyTag(s.scope, s.key.reference));
     const tag = requestedTag(s.key.reference);
     const hit = s.key.reference.digest !== undefined ? undefined : cached(ck, maxAgeMs); // digest keys were looked up before
     if (hit !== undefined) return { verdict: hit, cacheHit: true };
@@ -194,7 +194,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
         return { value: unsigned };
       }
       if (s.key.reference.digest !== undefined) {
-        const dk = verdictKey(s.scopeName, verdictSubject(s.scope, s.key.reference, s.key.reference.digest), s.scope.digest);
+        const dk = verdictKey(s.scopeName, `${formatRepository(s.key.reference)}@${s.key.reference.digest}`, s.scope.digest, keyTag(s.scope, s.key.reference));
         const hit = cached(dk, ctx.maxAgeMs) ?? (await cache.getShared(dk, ctx.maxAgeMs)); // shared: before any registry request
         if (hit !== undefined) {
           events.verification?.(hit.isSuccess ? 'pass' : 'fail');

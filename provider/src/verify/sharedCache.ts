@@ -212,11 +212,11 @@ export class SharedVerdictCache {
   }
 
   private verdictKey(key: SharedVerdictKey): string {
-    return `${this.prefix}:verdict:${key.configDigest}:${key.scope}:${key.subject}`;
+    return `${this.prefix}:verdict:${key.configDigest}:${key.scope}:${key.subject}${key.tag === undefined ? '' : `#${key.tag}`}`;
   }
 
   private lockKey(key: SharedVerdictKey): string {
-    return `${this.prefix}:lock:${key.configDigest}:${key.scope}:${key.subject}`;
+    return `${this.prefix}:lock:${key.configDigest}:${key.scope}:${key.subject}${key.tag === undefined ? '' : `#${key.tag}`}`;
   }
 
   private epochKey(kind: Invalidation['kind'], name: string): string {

@@ -25,6 +25,8 @@ export interface SharedVerdictKey {
   readonly subject: string;
   /** The scope's configuration digest (ScopeConfig.digest). */
   readonly configDigest: string;
+  /** The tag a tag-binding Verifier decided for (tagBinding.ts `keyTag`); absent when the digest alone decides. */
+  readonly tag?: string;
 }
 
 /** Invalidation counters of the subject and of its repository when the verdict's work began. */
@@ -39,6 +41,7 @@ export function encodeSharedVerdict(key: SharedVerdictKey, epochs: Epochs, expir
     subject: key.subject,
     scope: key.scope,
     configDigest: key.configDigest,
+    tag: key.tag,
     epochs: [epochs.subject, epochs.repository],
     expiresAt,
     verdict: { version: verdict.version, isSuccess: verdict.isSuccess, traceID: verdict.traceID, timestamp: verdict.timestamp, verifierReports: verdict.verifierReports },
@@ -88,8 +91,8 @@ export function decodeSharedVerdict(
   }
   if (!isObject(v)) throw invalid('is not a JSON object');
   if (v.format !== SHARED_VERDICT_FORMAT) throw invalid(`has format ${JSON.stringify(v.format)?.slice(0, 80) ?? 'none'}, not ${SHARED_VERDICT_FORMAT}`);
-  for (const field of ['subject', 'scope', 'configDigest'] as const) {
-    if (v[field] !== key[field]) throw invalid(`was written for ${field} "${String(v[field]).slice(0, 200)}", not "${key[field]}"`);
+  for (const field of ['subject', 'scope', 'configDigest', 'tag'] as const) {
+    if (v[field] !== key[field]) throw invalid(`was written for ${field} "${String(v[field]).slice(0, 200)}", not "${key[field] ?? '(none)'}"`);
   }
   const e = v.epochs;
   if (!Array.isArray(e) || e.length !== 2 || !e.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) throw invalid('epochs is not a pair of counters');

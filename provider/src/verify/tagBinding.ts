@@ -11,10 +11,10 @@
  * the deployer pinned exact content, and its signatures decide as without verifyTag. Gatekeeper's signgate mutation
  * keeps the tag (`app:v2@sha256:...`), so the binding still applies after mutation unless `--mutate-drop-tag` is set.
  *
- * Because the verdict then depends on the tag, the verdict cache and in-flight keys carry it (`verdictSubject`): a
- * pass for `app:v2@D` never answers `app:v1` resolving to D.
+ * Because the verdict then depends on the tag, the verdict cache keys (local and shared) carry it (`keyTag`), and
+ * in-flight work is keyed by the reference as given: a pass for `app:v2@D` never answers `app:v1` resolving to D.
  */
-import { ANNOTATION_REF_NAME, formatReference, type Reference } from '../oci/index.js';
+import { ANNOTATION_REF_NAME, type Reference } from '../oci/index.js';
 import type { ScopeConfig } from '../config/types.js';
 import type { ArtifactVerification } from './executor.js';
 import { makeVerdict, report, type Verdict, type VerdictContext } from './verdict.js';
@@ -34,12 +34,11 @@ export function requestedTag(reference: Reference): string | undefined {
 }
 
 /**
- * The subject part of verdict cache and in-flight keys: `host/repo@digest`, or `host/repo:tag@digest` when a verifier
- * of the scope binds tags and the key asks for one.
+ * The tag verdict cache and in-flight keys carry (verdictCache.ts `verdictKey`, local and shared): the tag the key asks
+ * for when a verifier of the scope binds tags, else none (the digest alone decides).
  */
-export function verdictSubject(scope: ScopeConfig, reference: Reference, digest: string): string {
-  const tag = scope.verifiers.some((v) => v.verifyTag === true) ? requestedTag(reference) : undefined;
-  return formatReference({ registry: reference.registry, repository: reference.repository, ...(tag === undefined ? {} : { tag }), digest });
+export function keyTag(scope: ScopeConfig, reference: Reference): string | undefined {
+  return scope.verifiers.some((v) => v.verifyTag === true) ? requestedTag(reference) : undefined;
 }
 
 /** The tags the verified signatures of `result` bind (empty for digest-only signatures), in discovery order. */

@@ -54,9 +54,11 @@ export interface VerdictCacheStats {
 /**
  * `scope` is the namespace whose Namespaced* configuration applies, or '' for the cluster-wide one; `configDigest` is
  * that scope's content hash (ScopeConfig.digest), the same on every replica that loaded the same configuration.
+ * `tag` is the tag a tag-binding Verifier decided for (tagBinding.ts `keyTag`), so that a verdict for one tag never
+ * answers another tag of the same digest; absent when no verifier of the scope binds tags.
  */
-export function verdictKey(scope: string, subjectReference: string, configDigest: string): string {
-  return `${configDigest}\u0000${scope}\u0000${subjectReference}`;
+export function verdictKey(scope: string, subjectReference: string, configDigest: string, tag?: string): string {
+  return `${configDigest}\u0000${scope}\u0000${tag ?? ''}\u0000${subjectReference}`;
 }
 
 /** The subject `host/repo@digest` a verdictKey was made for. */
@@ -71,8 +73,8 @@ export function withinAge(verdict: Verdict, maxAgeMs: number | undefined, now: D
 
 /** The parts of a verdictKey, as the shared cache names them. */
 function sharedKeyOf(key: string): SharedVerdictKey {
-  const [configDigest = '', scope = ''] = key.split('\u0000', 2);
-  return { configDigest, scope, subject: subjectOf(key) };
+  const [configDigest = '', scope = '', tag = ''] = key.split('\u0000', 3);
+  return { configDigest, scope, subject: subjectOf(key), ...(tag === '' ? {} : { tag }) };
 }
 
 /** The canonical `host/repo` of a canonical subject `host/repo@digest`. */
