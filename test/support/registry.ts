@@ -39,6 +39,8 @@ export interface RegistryStartOptions {
   readonly notifications?: NotificationEndpoint | readonly NotificationEndpoint[];
   /** `storage.delete.enabled` (default true); false: DELETE of a manifest answers 405 UNSUPPORTED. */
   readonly deleteEnabled?: boolean;
+  /** PEM CA bundle the registry trusts for https:// notification endpoints (its SSL_CERT_FILE, which Go reads). */
+  readonly notificationsCaPem?: string;
 }
 
 export interface NotificationEndpoint {
@@ -156,7 +158,12 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
     });
   }
   await writeFile(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
-  const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { ...process.env };
+  if (options.notificationsCaPem !== undefined) {
+    await writeFile(join(dir, 'notifications-ca.pem'), options.notificationsCaPem);
+    env.SSL_CERT_FILE = join(dir, 'notifications-ca.pem');
+  }
+  const child = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);

@@ -71,7 +71,7 @@ export class ProviderMetrics {
     });
     this.invalidations = new Counter({
       name: 'signgate_cache_invalidations_total',
-      help: 'Cache invalidations caused by registry events, by kind (subject: a signature pushed, tag: a tag pushed, repository: a delete or an unreadable push).',
+      help: 'Cache invalidations caused by registry events, by kind (subject: a signature pushed, tag: a tag pushed, delete: a manifest deleted, repository: a push that could not be read).',
       labelNames: ['kind'],
       registers,
     });
@@ -160,7 +160,7 @@ export class ProviderMetrics {
     this.notifications.inc({ outcome });
   }
 
-  invalidation(kind: 'subject' | 'tag' | 'repository'): void {
+  invalidation(kind: 'subject' | 'tag' | 'repository' | 'delete'): void {
     this.invalidations.inc({ kind });
   }
 

@@ -11,7 +11,8 @@
  *   resolution (tag -> digest) and the image may be prewarmed. A manifest that cannot be read drops its repository
  *   (fail safe: everything of it is decided again);
  * - a delete names only the repository and the deleted digest (not whether it was a signature, nor of what): the
- *   whole repository is dropped (verdicts, tag resolutions, referrer lists).
+ *   whole repository is dropped (verdicts, tag resolutions, referrer lists), and the deleted digest's cached content
+ *   (so a deleted signature manifest is not read from the cache).
  * Verdicts go through the executor (every scope and configuration, in-flight work detached), registry caches through
  * the pool (every Store's client). Synchronous drops happen before the notification is acknowledged; manifest reads
  * run after it, bounded by `readTimeoutMs`.
@@ -70,6 +71,9 @@ export function createEventInvalidation(options: EventInvalidationOptions): Even
     } else if (change.kind === 'tag') {
       image = `${name}:${change.tag}`;
       dropped = options.registries.invalidate(change);
+    } else if (change.kind === 'delete') {
+      image = `${name}@${change.digest}`;
+      dropped = options.executor.invalidate({ repository: name }) + options.registries.invalidate(change);
     } else {
       image = name;
       dropped = options.executor.invalidate({ repository: name }) + options.registries.invalidate(change);
@@ -111,7 +115,10 @@ export function createEventInvalidation(options: EventInvalidationOptions): Even
     return push.tag !== undefined ? drop({ kind: 'tag', name, tag: push.tag }, traceID) : 0;
   }
 
-  const onDelete = (event: DeleteEvent, traceID: string): number => drop({ kind: 'repository', name: formatRepository(event) }, traceID);
+  const onDelete = (event: DeleteEvent, traceID: string): number => {
+    const name = formatRepository(event);
+    return drop(event.digest === undefined ? { kind: 'repository', name } : { kind: 'delete', name, digest: event.digest }, traceID);
+  };
 
   return {
     handle(parsed, traceID) {
