@@ -8,6 +8,9 @@ import type { RegistryEvent } from '../oci/index.js';
 
 export type Route = 'verify' | 'mutate';
 
+/** signgate_registry_requests_total labels the first this many registry hosts; later ones are counted as host="other". */
+export const MAX_REGISTRY_HOST_LABELS = 100;
+
 /** How an item was answered: a passing (or, for mutate, resolved) value, a failing verdict, an item error, a deadline. */
 export type ItemOutcome = 'pass' | 'fail' | 'error' | 'timeout';
 
@@ -39,6 +42,8 @@ export class ProviderMetrics {
   private readonly verifications: Counter<'outcome'>;
   private readonly items: Counter<'route' | 'outcome'>;
   private readonly registryRequests: Counter<'host' | 'status'>;
+  /** Hosts that have a label of their own in signgate_registry_requests_total. */
+  private readonly registryHosts = new Set<string>();
   private readonly rejected: Counter<'route' | 'code'>;
   private readonly notifications: Counter<'outcome'>;
   private readonly invalidations: Counter<'kind'>;
@@ -61,7 +66,7 @@ export class ProviderMetrics {
       labelNames: ['route', 'outcome'],
       registers,
     });
-    this.registryRequests = new Counter({ name: 'signgate_registry_requests_total', help: 'HTTP requests to registries, by host and status (error when no status).', labelNames: ['host', 'status'], registers });
+    this.registryRequests = new Counter({ name: 'signgate_registry_requests_total', help: 'HTTP requests to registries, by host (the first 100 hosts seen; later ones as "other") and status (error when no status).', labelNames: ['host', 'status'], registers });
     this.rejected = new Counter({ name: 'signgate_rejected_requests_total', help: 'Requests refused before any key was looked at, by route and error code.', labelNames: ['route', 'code'], registers });
     this.notifications = new Counter({
       name: 'signgate_registry_notifications_total',
@@ -176,6 +181,11 @@ export class ProviderMetrics {
       host = new URL(event.url).host;
     } catch {
       // keep "unknown"
+    }
+    // image references come from the cluster's pods: a label per host they name would grow without end
+    if (!this.registryHosts.has(host)) {
+      if (this.registryHosts.size < MAX_REGISTRY_HOST_LABELS) this.registryHosts.add(host);
+      else host = 'other';
     }
     this.registryRequests.inc({ host, status: event.status === undefined ? 'error' : String(event.status) });
   }
