@@ -11,7 +11,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { MAIN_HELP, POLICY_HELP, POLICY_TEST_HELP, RESOLVE_HELP, VERIFY_HELP } from './help.js';
 import type { CommandIO } from './io.js';
-import { SERVE_HELP } from './serveArgs.js';
+import { SERVE_HELP } from './serveFlags.js';
 import { SIGNER_HELP } from './signerHelp.js';
 
 type Run = (argv: readonly string[], io: CommandIO) => Promise<number>;
