@@ -13,7 +13,7 @@ import { missingCertificates, verifySubject } from './subject.js';
 import { InFlight, keyInRepository, VerdictCache, verdictKey, withinAge, type VerdictCacheOptions, type VerdictCacheStats } from './verdictCache.js';
 import type { Verdict } from './verdict.js';
 import { stampVerdict } from './verdictJson.js';
-import type { SharedVerdictCache } from './sharedCache.js';
+import type { SharedLookup, SharedVerdictCache } from './sharedCache.js';
 import { keyTag, requestedTag } from './tagBinding.js';
 
 /** Why a key could not be decided (the decision log's reason); registry failures keep their OciError code. */
@@ -155,7 +155,8 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
     return hit;
   };
 
-  async function work(s: Scoped, traceID: string, maxAgeMs: number | undefined): Promise<Worked> {
+  /** `prior`: the shared cache lookup a digest key already made (settle does not repeat it). */
+  async function work(s: Scoped, traceID: string, maxAgeMs: number | undefined, prior?: SharedLookup): Promise<Worked> {
     const signal = workSignal();
     const mark = cache.mark(); // an invalidation during this work keeps its (possibly stale) verdict out of the cache
     const registry = options.registryFor(s.scope.store);
@@ -166,7 +167,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
     if (hit !== undefined) return { verdict: hit, cacheHit: true };
     // settle: the shared cache (when configured) first, then verify; only a decided verdict is stored, locally and shared
     const verdict = await bySubject.run(ck, () =>
-      cache.settle(ck, mark, signal, maxAgeMs, () =>
+      cache.settle(ck, mark, signal, maxAgeMs, prior, () =>
         verifySubject({
         scope: s.scope,
         ...resolved,
@@ -193,9 +194,11 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
         events.verification?.('fail');
         return { value: unsigned };
       }
+      let prior: SharedLookup | undefined;
       if (s.key.reference.digest !== undefined) {
         const dk = verdictKey(s.scopeName, `${formatRepository(s.key.reference)}@${s.key.reference.digest}`, s.scope.digest, keyTag(s.scope, s.key.reference));
-        const hit = cached(dk, ctx.maxAgeMs) ?? (await cache.getShared(dk, ctx.maxAgeMs)); // shared: before any registry request
+        let hit = cached(dk, ctx.maxAgeMs);
+        if (hit === undefined) ({ verdict: hit, lookup: prior } = await cache.getShared(dk, ctx.maxAgeMs)); // shared: before any registry request
         if (hit !== undefined) {
           events.verification?.(hit.isSuccess ? 'pass' : 'fail');
           return { value: stamp(hit, ctx.traceID), cacheHit: true };
@@ -208,7 +211,7 @@ export function createProviderExecutor(options: ProviderExecutorOptions): Invali
       try {
         // work that may answer from an older cached verdict is not shared with a caller that sets maxAgeMs
         const inflightKey = `${verdictKey(s.scopeName, formatReference(s.key.reference), s.scope.digest)}${ctx.maxAgeMs !== undefined ? `\u0000${ctx.maxAgeMs}` : ''}`;
-        const worked = await byReference.run(inflightKey, () => work(s, ctx.traceID, ctx.maxAgeMs));
+        const worked = await byReference.run(inflightKey, () => work(s, ctx.traceID, ctx.maxAgeMs, prior));
         const verdict = stamp(worked.verdict, ctx.traceID);
         events.verification?.(verdict.isSuccess ? 'pass' : 'fail');
         return { value: verdict, cacheHit: worked.cacheHit };

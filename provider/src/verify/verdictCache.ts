@@ -16,7 +16,7 @@
 import { LRUCache } from 'lru-cache';
 import { formatReference, formatRepository, parseReference, parseRepositoryName } from '../oci/index.js';
 import type { Verdict } from './verdict.js';
-import type { Invalidation, SharedVerdictCache } from './sharedCache.js';
+import type { Invalidation, SharedLookup, SharedVerdictCache } from './sharedCache.js';
 import type { SharedVerdictKey } from './sharedVerdict.js';
 
 export interface VerdictCacheOptions {
@@ -172,16 +172,16 @@ export class VerdictCache {
   }
 
   /**
-   * On a local miss: the shared cache's verdict for `key`, kept locally no longer than the shared copy; undefined
-   * without a shared cache, on a shared miss, or when Redis does not answer within its bound.
+   * On a local miss: the shared cache's verdict for `key`, kept locally no longer than the shared copy; else the
+   * lookup, for `settle` to go on from (nothing without a shared cache).
    */
-  async getShared(key: string, maxAgeMs?: number): Promise<Verdict | undefined> {
-    if (this.shared === undefined || this.lru === undefined) return undefined;
+  async getShared(key: string, maxAgeMs?: number): Promise<{ readonly verdict?: Verdict; readonly lookup?: SharedLookup }> {
+    if (this.shared === undefined || this.lru === undefined) return {};
     const mark = this.mark();
-    const found = await this.shared.lookup(sharedKeyOf(key));
-    if (found.kind !== 'hit' || !withinAge(found.verdict, maxAgeMs, this.clock())) return undefined;
-    this.set(key, found.verdict, mark, found.expiresAt);
-    return found.verdict;
+    const lookup = await this.shared.lookup(sharedKeyOf(key));
+    if (lookup.kind !== 'hit' || !withinAge(lookup.verdict, maxAgeMs, this.clock())) return { lookup };
+    this.set(key, lookup.verdict, mark, lookup.expiresAt);
+    return { verdict: lookup.verdict };
   }
 
   /**
@@ -189,8 +189,16 @@ export class VerdictCache {
    * verification lock; when another replica holds it, waits for that replica's verdict (bounded by the lock's life
    * and `signal`), else runs `verify` itself. A decided verdict is stored locally (unless invalidated since `mark`)
    * and in the shared cache under the epochs read before the work. Errors of `verify` are thrown and never stored.
+   * `prior` is a lookup of `key` made just before (getShared), which is then not repeated.
    */
-  async settle(key: string, mark: number, signal: AbortSignal, maxAgeMs: number | undefined, verify: () => Promise<Verdict>): Promise<Verdict> {
+  async settle(
+    key: string,
+    mark: number,
+    signal: AbortSignal,
+    maxAgeMs: number | undefined,
+    prior: SharedLookup | undefined,
+    verify: () => Promise<Verdict>,
+  ): Promise<Verdict> {
     const shared = this.lru === undefined ? undefined : this.shared;
     if (shared === undefined) {
       const verdict = await verify();
@@ -198,7 +206,7 @@ export class VerdictCache {
       return verdict;
     }
     const sk = sharedKeyOf(key);
-    const found = await shared.lookup(sk);
+    const found = prior ?? (await shared.lookup(sk));
     if (found.kind === 'hit' && withinAge(found.verdict, maxAgeMs, this.clock())) {
       this.set(key, found.verdict, mark, found.expiresAt);
       return found.verdict;
@@ -235,8 +243,9 @@ export class VerdictCache {
     const ref = parseReference(subject);
     if (ref.digest === undefined) throw new RangeError(`verdict cache: "${subject}" names no digest; invalidate a subject as host/repo@sha256:<hex>`);
     const canonical = formatReference({ registry: ref.registry, repository: ref.repository, digest: ref.digest });
+    const dropped = this.dropSubject(canonical);
     void this.shared?.invalidate({ kind: 'subject', name: canonical });
-    return this.dropSubject(canonical);
+    return dropped;
   }
 
   /**
@@ -245,8 +254,9 @@ export class VerdictCache {
    */
   invalidateRepository(repository: string): number {
     const canonical = formatRepository(parseRepositoryName(repository));
+    const dropped = this.dropRepository(canonical);
     void this.shared?.invalidate({ kind: 'repository', name: canonical });
-    return this.dropRepository(canonical);
+    return dropped;
   }
 
   /** What another replica published (or this one, echoed): the local part of an invalidation, names checked again. */

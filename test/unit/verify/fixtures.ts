@@ -95,6 +95,8 @@ export interface SignOptions {
   readonly tag?: string;
   /** Annotations of the signature manifest (e.g. the chain thumbprints notation writes). */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** The signed signing time (default: a minute before AT; a PKI minted at the wall clock wants the wall clock). */
+  readonly signingTime?: Date;
 }
 
 /** Signs `subject` with the PKI's leaf and pushes the signature manifest to `repo`. */
@@ -113,7 +115,7 @@ export async function signImage(repo: Repository, subject: Descriptor, pki: Pki,
     privateKey: pki.leaf.key.privateKey,
     certificateChain: pki.chain,
     signingScheme: 'notary.x509',
-    signingTime: new Date(AT.getTime() - 60_000),
+    signingTime: options.signingTime ?? new Date(AT.getTime() - 60_000),
   });
   let bytes = envelope;
   if (options.tamper) {
