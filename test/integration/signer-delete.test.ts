@@ -113,18 +113,20 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
     // a third party's signature whose manifest annotation claims rule A's certificate: annotations are never trusted
     await signImage(r('team-a/app'), images.v1, thirdParty, a);
     await signImage(r('team-a/app'), images.v2, sameCaOtherLeaf, { annotations: thumbprintAnnotation(sameCaOtherLeaf) });
+    // a broken signature (an "envelope" over the 1 MiB bound) is nobody's: kept, and it does not stop the removal
+    await r('team-a/app').pushSignature({ subject: images.v1, envelope: new Uint8Array(1024 * 1024 + 1).fill(0x7b), envelopeMediaType: 'application/jose+json', annotations: a.annotations });
     // the tag moves on: rule A's signature of the old digest is reachable only through its referrers index
     await pushImage(r('team-a/app'), 'moving', 'second content of moving');
-    assert.equal(await signatureCount(host, 'team-a/app', images.v1), 4);
+    assert.equal(await signatureCount(host, 'team-a/app', images.v1), 5);
     assert.equal(await verifyWith('store-a', `${host}/team-a/app:v1`), 0, 'before: rule A\'s signature verifies');
 
     const summary = await removeRuleSignatures({ rule: ruleConfig('rule-a', host, 'team-a'), registry: client, key: keyA, clock });
 
     assert.equal(summary.removed.length, 4, JSON.stringify(summary));
     assert.deepEqual(new Set(summary.removed.map((x) => x.image)), new Set([images.v1, images.v2, images.moved].map((d) => `${host}/team-a/app@${d.digest}`).concat(`${host}/team-a/tools/x@${images.tool.digest}`)));
-    assert.equal(summary.kept, 6, 'B, the third party and the forged annotation on v1; B, the third party and the other leaf on v2');
+    assert.equal(summary.kept, 7, 'B, the third party, the forged annotation and the broken one on v1; B, the third party and the other leaf on v2');
     assert.deepEqual([summary.repositories, summary.indexesUpdated, summary.indexesDeleted], [2, 2, 2]);
-    assert.equal(await signatureCount(host, 'team-a/app', images.v1), 3);
+    assert.equal(await signatureCount(host, 'team-a/app', images.v1), 4);
     assert.equal(await signatureCount(host, 'team-a/app', images.v2), 3);
     assert.equal(await signatureCount(host, 'team-a/tools/x', images.tool), 0);
     assert.equal(await signatureCount(host, 'other/app', images.outside), 1, 'outside the namespace nothing is touched');
@@ -132,13 +134,14 @@ describe('signing: removeSignaturesOnDelete on docker-registry', function () {
     assert.deepEqual([...toolTags], ['v1'], 'the emptied referrers index is deleted with its tag; the image stays');
     assert.ok(!(await r('team-a/app').tags()).includes(`sha256-${images.moved.digest.slice(7)}`), 'the moved-away digest\'s index is gone');
     for (const [name, tag] of [['team-a/app', 'v1'], ['team-a/app', 'v2'], ['team-a/app', 'moving'], ['team-a/tools/x', 'v1']] as const) await r(name).resolve(tag);
-    assert.equal(await verifyWith('store-a', `${host}/team-a/app:v1`), 1, 'after: rule A no longer signs v1');
+    // after: nothing of rule A verifies on v1; the broken signature that remains leaves it undecided (exit 3), not verified
+    assert.equal(await verifyWith('store-a', `${host}/team-a/app:v1`), 3, 'after: rule A no longer signs v1');
     assert.equal(await verifyWith('store-a', `${host}/team-a/app:v2`), 0, 'the other leaf of the same CA still signs v2');
     assert.equal(await verifyWith('store-b', `${host}/team-a/app:v1`), 0, 'rule B\'s signature remains');
     assert.equal(await verifyWith('store-third', `${host}/team-a/app:v2`), 0, 'the third party\'s signature remains');
 
     const again = await removeRuleSignatures({ rule: ruleConfig('rule-a', host, 'team-a'), registry: client, key: keyA, clock });
-    assert.deepEqual([again.removed.length, again.kept, again.indexesUpdated, again.indexesDeleted], [0, 6, 0, 0]);
+    assert.deepEqual([again.removed.length, again.kept, again.indexesUpdated, again.indexesDeleted], [0, 7, 0, 0]);
   });
 
   it('reports a registry that does not allow deletes (405 UNSUPPORTED) and changes nothing', async () => {

@@ -9,7 +9,7 @@
  *   store holding only the rule's root, at level permissive (integrity and authenticity enforced; expiry, timestamp
  *   and revocation only logged, so old signatures are removed too), and is the rule's when its signing certificate is
  *   the rule's leaf. Annotations are never trusted: another signer's signature (other key, other leaf of the same CA),
- *   a broken envelope or an image is never deleted.
+ *   a broken envelope or an image is never deleted (and a broken one does not stop the removal).
  * - How: `DELETE /v2/<repo>/manifests/<digest>` per signature, then the subject's `<alg>-<hex>` index re-pushed without
  *   them (and the old index manifest deleted), or deleted when empty, as oras-go does. Unlike oras (index first), the
  *   manifests go first: a registry that refuses deletes then stops the removal before anything changed, and a reader
@@ -23,8 +23,8 @@
  *   read-modify-write of the index (distribution has no conditional PUT; oras shares this).
  */
 import type { SigningRuleConfig } from '../config/index.js';
-import { OciError, parseReferrersTag, type Descriptor, type Registry, type Repository } from '../oci/index.js';
-import { signedByRule } from './coverage.js';
+import { isTransientOciError, OciError, parseReferrersTag, type Descriptor, type Registry, type Repository, type SignatureManifest } from '../oci/index.js';
+import { signedByRule, type SignerIdentity } from './coverage.js';
 import { SigningError } from './errors.js';
 import type { RuleKey } from './reconcile.js';
 import { ruleScope } from './rules.js';
@@ -80,6 +80,20 @@ async function imagesOf(repo: Repository, signal: AbortSignal | undefined): Prom
   return [...byDigest.values()];
 }
 
+/**
+ * Whether `signature` was made with the rule's certificate. An envelope that cannot be read for good (missing blob,
+ * digest or size mismatch) is nobody's proven signature: kept, so that a broken signature of another signer cannot stop
+ * the removal. Transient and permission errors propagate.
+ */
+async function isRules(repo: Repository, image: Descriptor, signature: SignatureManifest, identity: SignerIdentity, clock: () => Date, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    return (await signedByRule(repo, image, signature, identity, identity.authorship, clock, signal)) !== undefined;
+  } catch (error) {
+    if (error instanceof OciError && !isTransientOciError(error) && !REFUSALS.has(error.code)) return false;
+    throw error;
+  }
+}
+
 /** Deletes the signatures made with the rule's certificate from its namespace (see the file header). */
 export async function removeRuleSignatures(input: RemovalInput): Promise<RemovalSummary> {
   const { rule, registry, clock, signal } = input;
@@ -103,8 +117,8 @@ export async function removeRuleSignatures(input: RemovalInput): Promise<Removal
         counts.images++;
         const ours: Descriptor[] = [];
         for (const signature of await repo.signatureManifests(image, options)) {
-          if ((await signedByRule(repo, image, signature, identity, identity.authorship, clock, signal)) === undefined) counts.kept++;
-          else ours.push(signature.descriptor);
+          if (await isRules(repo, image, signature, identity, clock, signal)) ours.push(signature.descriptor);
+          else counts.kept++;
         }
         for (const signature of ours) {
           await repo.deleteManifest(signature, options);
