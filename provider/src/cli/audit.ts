@@ -35,12 +35,12 @@ export interface RunningAudit {
 }
 
 /** What `kubectl describe pod` shows when an image that passed fails now. */
-export function transitionMessage(r: AuditResult): string {
+function transitionMessage(r: AuditResult, reportName: string): string {
   const why = r.reason !== undefined ? `${r.reason}: ${r.message}` : r.message;
   return (
     `image ${r.image} (${r.digest ?? 'digest not resolved'}) of container ${r.container} passed signature verification before and fails now: ${why} ` +
     `(traceID ${r.traceID}). The Pod keeps running: sign the image again or restore its trust, or replace the Pod; ` +
-    `kubectl get policyreport signgate-images -n ${r.pod.namespace} -o yaml lists every result`
+    `kubectl get policyreport ${reportName} -n ${r.pod.namespace} -o yaml lists every result`
   );
 }
 
@@ -71,7 +71,7 @@ export function startPodAudit(options: PodAuditOptions): RunningAudit {
       sinks: {
         writeReports: (byNamespace) => reports.write(byNamespace),
         async imageFailed(r) {
-          const message = transitionMessage(r);
+          const message = transitionMessage(r, k8s.POLICY_REPORT_NAME);
           logger.warn({ audit: true, namespace: r.pod.namespace, pod: r.pod.name, container: r.container, image: r.image, digest: r.digest, reason: r.reason, traceID: r.traceID }, message);
           await recorder.warning(r.pod, 'ImageVerificationFailed', message, clock());
         },

@@ -9,13 +9,13 @@ import type { KubeClient } from './client.js';
 import { KubeError, kubeErrorWhile } from './errors.js';
 import type { ContainerKind } from './pods.js';
 
-export const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2';
+const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2';
 export const POLICY_REPORT_NAME = 'signgate-images';
-export const POLICY_NAME = 'signgate-image-signature';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+const POLICY_NAME = 'signgate-image-signature';
+const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 const COLLECTION = '/apis/wgpolicyk8s.io/v1alpha2';
 /** Results per report at most: an object must stay well below etcd's 1.5 MiB; failures and errors are kept first. */
-export const MAX_RESULTS_PER_REPORT = 1000;
+const MAX_RESULTS_PER_REPORT = 1000;
 const MAX_MESSAGE_LENGTH = 1024;
 
 /** The audit's finding on one container image of one Pod. */
@@ -74,7 +74,7 @@ function resultOf(r: PodImageResult): Json {
 }
 
 /** The report of one namespace (without metadata.resourceVersion). */
-export function policyReportOf(namespace: string, results: readonly PodImageResult[]): Json {
+function policyReportOf(namespace: string, results: readonly PodImageResult[]): Json {
   const sorted = [...results].sort(
     (a, b) => ORDER[a.result] - ORDER[b.result] || a.pod.name.localeCompare(b.pod.name) || a.container.localeCompare(b.container),
   );
