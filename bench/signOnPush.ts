@@ -117,6 +117,14 @@ export async function benchSignOnPush(): Promise<BenchResult[]> {
   const client = new Registry({ fetch: fetch as FetchLike, clock: () => new Date(), cache: { ttlMs: 0 } });
   const repo = (name: string): Repository => client.repository(`${registry.host}/${name}`);
   const run = randomBytes(4).toString('hex'); // distinct content per run
+  /**
+   * `count` images tagged v0.., 20 at a time. The first alone: its config blob (the same in every image) then exists
+   * and the others skip it, for docker-registry 2.8 can refuse a manifest whose blob another client is uploading.
+   */
+  const pushMany = async (name: string, count: number, text: (i: number) => string): Promise<void> => {
+    await pushImage(repo(name), 'v0', text(0));
+    for (let i = 1; i < count; i += 20) await Promise.all(Array.from({ length: Math.min(20, count - i) }, (_, j) => pushImage(repo(name), `v${i + j}`, text(i + j))));
+  };
   let signer: ReturnType<typeof startServeProcess> | undefined;
   try {
     const dir = await dirs.make('signgate-bench-sign-on-push-');
@@ -140,20 +148,15 @@ export async function benchSignOnPush(): Promise<BenchResult[]> {
     const floor: number[] = [];
     const key = join(dir, 'serve', 'key.pem');
     const chain = join(dir, 'serve', 'chain.pem');
+    await pushMany('floor/app', FLOOR_SIGNS + WARM_UP, (i) => `floor ${run} ${i}`);
     for (let i = 0; i < FLOOR_SIGNS + WARM_UP; i++) {
-      await pushImage(repo('floor/app'), `v${i}`, `floor ${run} ${i}`);
       const start = performance.now();
       const signed = await cli('sign', `${registry.host}/floor/app:v${i}`, '--key', key, '--cert', chain);
       if (signed.code !== 0) throw new Error(`signgate sign failed: ${signed.stderr}`);
       if (i >= WARM_UP) floor.push(performance.now() - start);
     }
 
-    // the first image alone: its config blob (the same in every image) then exists, and the parallel pushes skip it;
-    // docker-registry 2.8 can refuse a manifest whose blob another client is uploading at the same moment
-    await pushImage(repo('fill/app'), 't0', `backfill ${run} 0`);
-    for (let i = 1; i < BACKFILL_TAGS; i += 10) {
-      await Promise.all(Array.from({ length: Math.min(10, BACKFILL_TAGS - i) }, (_, j) => pushImage(repo('fill/app'), `t${i + j}`, `backfill ${run} ${i + j}`)));
-    }
+    await pushMany('fill/app', BACKFILL_TAGS, (i) => `backfill ${run} ${i}`);
     const start = performance.now();
     const backfill = await cli('signer', 'backfill', 'fill', '--config', fillFiles.rulesFile, '--state-dir', fillFiles.stateDir);
     const seconds = (performance.now() - start) / 1000;
