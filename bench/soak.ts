@@ -288,6 +288,7 @@ try {
   }, 100);
 
   const rows: Row[] = [];
+  let warmupFill = '';
   const windows: Window[] = [];
   // one line a minute (a shorter run, e.g. --minutes 0.5, prints one line for its whole length)
   const windowMs = Math.min(60_000, minutes * 60_000);
@@ -303,6 +304,11 @@ try {
     const rss = m.get('process_resident_memory_bytes') ?? Number.NaN;
     rows.push({ rss, warmP99: w.pct(0.99), errors: w.errorCount() + c.errorCount() });
     const entries = (cache: string): string => String(m.get(`signgate_cache_entries{cache="${cache}"}`) ?? '-');
+    if (minute === warmupLines) {
+      warmupFill =
+        `verdict ${entries('verdict')} of ${cacheBounds['verdict-cache-size']}, tags ${entries('tags')} of ${cacheBounds['tag-cache-size']}, ` +
+        `content ${mb(m.get('signgate_cache_bytes{cache="content"}'))} of ${mb(Number(cacheBounds['content-cache-bytes']))}`;
+    }
     process.stdout.write(
       `minute ${minute}${minute === warmupLines ? ' (end of warm-up)' : ''}: RSS ${mb(rss)} (heap used ${mb(m.get('nodejs_heap_size_used_bytes'))} of ${mb(m.get('nodejs_heap_size_total_bytes'))}, external ${mb(m.get('nodejs_external_memory_bytes'))}, log ${mb(statSync(logFile).size)}),` +
         ` event-loop delay p99 ${ms((m.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000)} max ${ms((m.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000)}` +
@@ -329,7 +335,8 @@ try {
     const [early, late] = [median(after.slice(0, third).map((r) => r.warmP99)), median(after.slice(-third).map((r) => r.warmP99))];
     const errors = rows.reduce((n, r) => n + r.errors, 0);
     process.stdout.write(
-      `goal RSS growth after warm-up < ${MAX_GROWTH * 100}%: ${mb(base.rss)} at minute ${warmupLines} -> ${mb(last.rss)} at minute ${rows.length} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%, highest ${mb(Math.max(...after.map((r) => r.rss)))}): ${pass(growth < MAX_GROWTH)}\n` +
+      `caches at the end of the warm-up (full when at their bounds, so that growth after it is not caches filling): ${warmupFill}\n` +
+        `goal RSS growth after warm-up < ${MAX_GROWTH * 100}%: ${mb(base.rss)} at minute ${warmupLines} -> ${mb(last.rss)} at minute ${rows.length} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%, highest ${mb(Math.max(...after.map((r) => r.rss)))}): ${pass(growth < MAX_GROWTH)}\n` +
         `goal zero errors: ${errorsText(windows)}: ${pass(errors === 0)}\n` +
         `goal warm p99 flat (last third of the minutes after warm-up at most ${MAX_P99_RATIO}x the first third, medians): ${ms(early)} -> ${ms(late)}: ${pass(late <= early * MAX_P99_RATIO)}\n`,
     );
