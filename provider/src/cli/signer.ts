@@ -28,6 +28,7 @@ import { UsageError, type CommandIO } from './io.js';
 import { parseDuration } from './registryArgs.js';
 import { SIGNER_HELP } from './signerHelp.js';
 import { watchSigningRules } from './signerReload.js';
+import { DEFAULT_LEASE_NAME, startKubernetesSigner } from './signerKubernetes.js';
 import { defaultStateDir, setUpSigner, type PluginArgs } from './signerSetup.js';
 
 const OPTIONS = {
@@ -48,6 +49,9 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'plugin-dir': { type: 'string' },
   'plugin-env': { type: 'string', multiple: true },
+  kubernetes: { type: 'boolean' },
+  namespace: { type: 'string' },
+  'lease-name': { type: 'string' },
   'dry-run': { type: 'boolean' },
   output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -96,10 +100,23 @@ function listenerBounds(values: Values): { connectionLimits: ConnectionLimits; r
   };
 }
 
+function pluginArgsOf(values: Values): PluginArgs {
+  return { ...(values['plugin-dir'] === undefined ? {} : { 'plugin-dir': values['plugin-dir'] }), ...(values['plugin-env'] === undefined ? {} : { 'plugin-env': values['plugin-env'] }) };
+}
+
 function common(values: Values, env: NodeJS.ProcessEnv): { configPaths: string[]; stateDir: string; plugins: PluginArgs } {
   if (!values.config || values.config.length === 0) throw new UsageError('--config PATH is required: the files or folders with the SigningRules');
-  const plugins = { ...(values['plugin-dir'] === undefined ? {} : { 'plugin-dir': values['plugin-dir'] }), ...(values['plugin-env'] === undefined ? {} : { 'plugin-env': values['plugin-env'] }) };
-  return { configPaths: values.config, stateDir: values['state-dir'] ?? defaultStateDir(env), plugins };
+  return { configPaths: values.config, stateDir: values['state-dir'] ?? defaultStateDir(env), plugins: pluginArgsOf(values) };
+}
+
+/** `--kubernetes` takes its rules, baselines and leadership from the cluster: none of the file-mode flags. */
+function checkMode(values: Values): boolean {
+  const kubernetes = values.kubernetes === true;
+  if (kubernetes && (values.config !== undefined || values['state-dir'] !== undefined)) {
+    throw new UsageError('--kubernetes reads the SigningRules from the cluster and keeps baselines in ConfigMaps: it takes no --config or --state-dir');
+  }
+  if (!kubernetes && (values.namespace !== undefined || values['lease-name'] !== undefined)) throw new UsageError('--namespace and --lease-name apply only with --kubernetes');
+  return kubernetes;
 }
 
 function logTo(logger: Logger): (event: SigningLogEvent) => void {
@@ -107,7 +124,8 @@ function logTo(logger: Logger): (event: SigningLogEvent) => void {
 }
 
 async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Promise<number> {
-  const { configPaths, stateDir, plugins } = common(values, env);
+  const kubernetes = checkMode(values);
+  const { configPaths, stateDir, plugins } = kubernetes ? { configPaths: [], stateDir: '', plugins: pluginArgsOf(values) } : common(values, env);
   if (!values['token-file']) throw new UsageError('--token-file FILE is required: the bearer token registries send with their notifications');
   const resyncMs = values['resync-interval'] === undefined ? 600_000 : parseDuration(values['resync-interval']);
   if (resyncMs === undefined || resyncMs < 1000) throw new UsageError(`--resync-interval "${values['resync-interval'] ?? ''}" is not a duration of at least 1s, such as 10m`);
@@ -121,8 +139,15 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
   const logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'signgate-signer' } }, pino.destination({ dest: 1, sync: false }));
   const metrics = new SignerMetrics();
   const clock = (): Date => new Date();
-  const setup = await setUpSigner({ configPaths, stateDir, plugins, env, clock, log: logTo(logger), metrics, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 });
-  const app = createSignerApp({ service: setup.service, tokens: fileTokenCheck(values['token-file']), logger, metrics, requestLimit: bounds.requestLimit });
+  const signing = { env, plugins, clock, log: logTo(logger), metrics, concurrency: positiveInteger(values.concurrency, '--concurrency', 4), keyTimeoutMs: 30_000 };
+  const kube = kubernetes ? await startKubernetesSigner({ ...signing, namespace: values.namespace, leaseName: values['lease-name'] ?? DEFAULT_LEASE_NAME }) : undefined;
+  const setup = kube === undefined ? await setUpSigner({ ...signing, configPaths, stateDir }) : undefined;
+  const service = kube?.service ?? (setup as NonNullable<typeof setup>).service;
+  const close = async (): Promise<void> => {
+    await kube?.close();
+    await setup?.close();
+  };
+  const app = createSignerApp({ service, tokens: fileTokenCheck(values['token-file']), logger, metrics, requestLimit: bounds.requestLimit, ...(kube === undefined ? {} : { standby: () => kube.standby() }) });
   let running: RunningServer;
   try {
     running = await startServer({
@@ -135,15 +160,19 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
       clock,
     });
   } catch (err) {
-    await setup.close();
+    await close();
     throw err;
   }
   const { url } = running;
   const keys = { plugins, env, clock, keyTimeoutMs: 30_000 };
-  const ruleWatch = await watchSigningRules({ configPaths, service: setup.service, resources: setup.resources, configured: setup.configured, keys, logger });
-  logger.info({ url, rules: setup.rules.map((r) => r.name) }, 'signer listening');
-  io.stderr.write(`signgate signer: listening on ${url}, ${setup.rules.length} SigningRule(s)\n`);
-  const resync = (): void => void setup.service.resync();
+  const ruleWatch = setup === undefined ? undefined : await watchSigningRules({ configPaths, service: setup.service, resources: setup.resources, configured: setup.configured, keys, logger });
+  const rules = kube?.rules() ?? setup?.rules ?? [];
+  logger.info({ url, rules: rules.map((r) => r.name), ...(kube === undefined ? {} : { identity: kube.identity, leader: kube.isLeader() }) }, 'signer listening');
+  io.stderr.write(`signgate signer: listening on ${url}, ${rules.length} SigningRule(s)${kube === undefined ? '' : ` from the cluster, ${kube.isLeader() ? 'leader' : 'standby'}`}\n`);
+  // only the Lease holder resyncs; a replica that becomes leader resyncs at once (signerKubernetes.ts)
+  const resync = (): void => {
+    if (kube === undefined || kube.isLeader()) void service.resync();
+  };
   resync();
   const timer = setInterval(resync, resyncMs);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -153,8 +182,8 @@ async function serve(values: Values, io: CommandIO, env: NodeJS.ProcessEnv): Pro
   logger.info({ signal }, 'signer stopping');
   clearInterval(timer);
   await running.close();
-  await ruleWatch.close();
-  await setup.close();
+  await ruleWatch?.close();
+  await close();
   return 0;
 }
 
@@ -227,6 +256,9 @@ export async function signerCommand(argv: readonly string[], io: CommandIO, env:
     if (sub === 'serve') {
       if (positionals.length > 0) throw new UsageError(`signer serve takes no arguments, got "${positionals[0] ?? ''}"`);
       return await serve(values, io, env);
+    }
+    if (values.kubernetes === true || values.namespace !== undefined || values['lease-name'] !== undefined) {
+      throw new UsageError(`--kubernetes, --namespace and --lease-name apply to signer serve only; ${sub} reads rule files (--config)`);
     }
     if (sub === 'backfill') return await backfill(values, positionals, io, env);
     if (sub === 'status') return await status(values, positionals, io, env);

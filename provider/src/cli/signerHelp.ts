@@ -7,6 +7,7 @@ export const SIGNER_HELP = wrapHelp(`usage: signgate signer serve --config PATH.
            [--headers-timeout D] [--request-timeout D] [--keep-alive-timeout D]
            [--max-connections N] [--max-concurrent-requests N]
            [--plugin-dir DIR] [--plugin-env NAME...]
+       signgate signer serve --kubernetes [--namespace NS] [--lease-name NAME] --token-file FILE ...
        signgate signer backfill RULE --config PATH... [--state-dir DIR] [--dry-run]
        signgate signer status REGISTRY/NAMESPACE[/REPO] --config PATH... [--output json]
 
@@ -19,6 +20,14 @@ notification is signed late, never not at all. Tags present when a rule is first
 baseline: signed only by backfill.
 
   --config PATH          SigningRule files or folders (repeatable)
+  --kubernetes           SigningRules are custom resources (status, finalizers written back),
+                         baselines ConfigMaps, key files Secrets (spec.key.file.secretName); the
+                         replicas elect a leader on a Lease: only it signs, resyncs and takes
+                         events (a standby answers 503), and its Pod gets the label
+                         signgate.dev/signer-leader=true
+  --namespace NS         the signer's namespace (Lease, ConfigMaps, key Secrets); default
+                         $POD_NAMESPACE
+  --lease-name NAME      the Lease the replicas share (default signgate-signer)
   --token-file FILE      the bearer token registries send (re-read when it changes)
   --state-dir DIR        where baselines are kept (default $XDG_STATE_HOME/signgate or
                          ~/.local/state/signgate)
