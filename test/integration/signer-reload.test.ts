@@ -121,4 +121,21 @@ describe('signgate signer serve: SigningRules reloaded from files', function () 
     await signedSoon('team-b/app', b2);
     assert.equal(await signatureCount('team-a/app', v3), 0, 'a push into the removed rule\'s namespace is not signed');
   });
+
+  it('a disabled rule keeps its signatures; deleted later with removeSignaturesOnDelete, its key is opened to remove them', async () => {
+    const teamB = { name: 'team-b', namespace: 'team-b' };
+    const teamC = { name: 'team-c', namespace: 'team-c', extra: REMOVE };
+    await writeRules([teamB, teamC]);
+    await log((l) => l.msg.startsWith('took the baseline of SigningRule team-c'), 'the baseline of team-c');
+    const c1 = await pushImage(repo('team-c/app'), 'c1');
+    await notify('team-c/app', 'c1', c1);
+    await signedSoon('team-c/app', c1);
+    await writeRules([teamB, { ...teamC, extra: `${REMOVE}  enabled: false\n` }]);
+    await log((l) => l.msg === 'SigningRules reloaded' && Array.isArray(l.removed) && l.removed.includes('team-c'), 'the reload that disables team-c');
+    assert.equal(await signatureCount('team-c/app', c1), 1, 'disabling removes nothing');
+    await writeRules([teamB]);
+    const removed = await log((l) => l.rule === 'team-c' && /was deleted/.test(l.msg), 'the removal of team-c\'s signatures');
+    assert.deepEqual([removed.level, removed.removed, removed.kept], [30, 1, 0]);
+    assert.equal(await signatureCount('team-c/app', c1), 0);
+  });
 });

@@ -35,11 +35,14 @@ export interface RuleWatch {
 
 const same = (a: SigningRuleConfig | undefined, b: SigningRuleConfig | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** Removes the signatures of a rule gone from the files (removeSignaturesOnDelete), logging the outcome. */
-async function removeSignatures(rule: SigningRuleConfig, options: RuleWatchOptions): Promise<void> {
+/**
+ * Removes the signatures of a rule gone from the files (removeSignaturesOnDelete), logging the outcome. `served`: the
+ * service signed with it until now, so its key and registry client are still open; else (a disabled rule) they are
+ * opened for the removal only.
+ */
+async function removeSignatures(rule: SigningRuleConfig, served: boolean, options: RuleWatchOptions): Promise<void> {
   const { service, logger } = options;
-  // a rule that was disabled held no key: open it for the removal only
-  const held = service.rules.includes(rule) ? undefined : new RuleResources(options.keys);
+  const held = served ? undefined : new RuleResources(options.keys);
   try {
     if (held !== undefined) {
       const opened = await held.update([rule]);
@@ -83,7 +86,7 @@ export async function watchSigningRules(options: RuleWatchOptions): Promise<Rule
     if (changes.added.length + changes.changed.length + changes.removed.length + gone.length === 0) return;
     logger.info({ generation: config.generation, ...changes }, 'SigningRules reloaded');
     service.replaceRules(before.filter((o) => wanted.some((r) => same(o, r))));
-    for (const rule of gone.filter((r) => r.removeSignaturesOnDelete)) await removeSignatures(rule, options);
+    for (const rule of gone.filter((r) => r.removeSignaturesOnDelete)) await removeSignatures(rule, before.some((o) => same(o, rule)), options);
     const { usable, failed } = await resources.update(wanted);
     for (const [name, error] of failed) logger.error({ rule: name, err: error.message }, `SigningRule ${name} signs nothing: its key cannot be opened (${error.message}); fix it in the files`);
     // unchanged rules stay the same objects, so that their queued work is not taken for a changed rule's
@@ -94,12 +97,13 @@ export async function watchSigningRules(options: RuleWatchOptions): Promise<Rule
   const source = await watchConfigFiles(options.configPaths, {
     onError: (error: ConfigError) => logger.error({ code: error.code }, `${error.message}\nthe SigningRules in use keep signing`),
   });
-  const unsubscribe = source.subscribe((config) => {
+  const enqueue = (config: Config): void => {
     applying = applying.then(() => apply(config)).catch((error: unknown) => logger.error({ err: (error as Error).message }, 'applying the reloaded SigningRules failed'));
-  });
+  };
+  const unsubscribe = source.subscribe(enqueue);
   // the files may have changed between the first load (setUpSigner) and the watch's own first load
   const first = source.current();
-  if (first !== undefined) applying = applying.then(() => apply(first));
+  if (first !== undefined) enqueue(first);
   return {
     async close() {
       unsubscribe();
