@@ -70,6 +70,7 @@ export function startPodAudit(options: PodAuditOptions): RunningAudit {
       traceID: () => randomUUID(),
       sinks: {
         writeReports: (byNamespace) => reports.write(byNamespace),
+        reportedResults: () => reports.reportedResults(),
         async imageFailed(r) {
           const message = transitionMessage(r, k8s.POLICY_REPORT_NAME);
           logger.warn({ audit: true, namespace: r.pod.namespace, pod: r.pod.name, container: r.container, image: r.image, digest: r.digest, reason: r.reason, traceID: r.traceID }, message);

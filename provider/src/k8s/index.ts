@@ -9,6 +9,6 @@ export { defaultKubeClient, parseSecretKeyRef, startGatekeeperCaFile, startKuber
 export { createLeaseElector, DEFAULT_LEASE_TIMING, LEADER_LABEL, type LeaseElector, type LeaseElectorOptions, type LeaseTiming } from './lease.js';
 export { baselineConfigMapName, configMapBaselineStore, MAX_BASELINE_CONFIGMAP_BYTES, type ConfigMapBaselineOptions } from './baselineConfigMap.js';
 export { runningPodOf, watchRunningPods, type ContainerKind, type PodContainerImage, type PodWatch, type RunningPod } from './pods.js';
-export { createPolicyReportWriter, POLICY_REPORT_NAME, type PodImageResult, type PolicyReportWriter } from './policyReports.js';
+export { createPolicyReportWriter, POLICY_REPORT_NAME, type PodImageResult, type PolicyReportWriter, type ReportedResult } from './policyReports.js';
 export { createPodEventRecorder, type PodEventRecorder, type PodRef } from './podEvents.js';
 export { REMOVE_SIGNATURES_FINALIZER, startSigningRuleController, type SigningRuleController, type SigningRuleControllerOptions } from './signingRules.js';

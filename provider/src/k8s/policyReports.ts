@@ -37,9 +37,18 @@ export interface PodImageResult {
   readonly at: Date;
 }
 
+/** A result as the reports hold it now: which Pod container image, and its outcome. */
+export interface ReportedResult {
+  readonly podUid: string;
+  readonly container: string;
+  readonly result: PodImageResult['result'];
+}
+
 export interface PolicyReportWriter {
   /** Makes the reports match `byNamespace` (every namespace with results; reports of others are deleted). */
   write(byNamespace: ReadonlyMap<string, readonly PodImageResult[]>): Promise<void>;
+  /** The results our reports hold now (written by this or an earlier process); throws KubeError. */
+  reportedResults(): Promise<readonly ReportedResult[]>;
 }
 
 type Json = Record<string, unknown>;
@@ -102,19 +111,26 @@ function explain(error: unknown, what: string): KubeError {
   return kubeErrorWhile(what, error, notInstalled ? '; is the PolicyReport CRD (policyreports.wgpolicyk8s.io, v1alpha2) installed? The chart installs it with audit.policyReportCRD.install=true' : '');
 }
 
-/** Our reports now, by namespace: resourceVersion and the part we write. */
-async function listOurs(client: KubeClient): Promise<Map<string, { resourceVersion: string; body: string }>> {
+interface OurReport {
+  readonly resourceVersion: string;
+  /** summary and results as JSON: unchanged content is not written again. */
+  readonly body: string;
+  readonly results: readonly unknown[];
+}
+
+/** Our reports now, by namespace. */
+async function listOurs(client: KubeClient): Promise<Map<string, OurReport>> {
   const answer = record(await client.request('GET', `${COLLECTION}/policyreports`, { query: { labelSelector: `${MANAGED_BY_LABEL}=signgate` } }));
   const items = answer?.items;
   if (!Array.isArray(items)) throw new KubeError('KUBE_RESPONSE', 'the PolicyReport list has no items');
-  const out = new Map<string, { resourceVersion: string; body: string }>();
+  const out = new Map<string, OurReport>();
   for (const item of items) {
     const o = record(item);
     const m = record(o?.metadata);
     const labels = record(m?.labels);
     if (!o || !m || m.name !== POLICY_REPORT_NAME || labels?.[MANAGED_BY_LABEL] !== 'signgate') continue;
     if (typeof m.namespace !== 'string' || typeof m.resourceVersion !== 'string') continue;
-    out.set(m.namespace, { resourceVersion: m.resourceVersion, body: JSON.stringify([o.summary, o.results]) });
+    out.set(m.namespace, { resourceVersion: m.resourceVersion, body: JSON.stringify([o.summary, o.results]), results: Array.isArray(o.results) ? o.results : [] });
   }
   return out;
 }
@@ -149,8 +165,30 @@ export function createPolicyReportWriter(options: { readonly client: KubeClient;
   }
 
   return {
+    async reportedResults() {
+      let ours: Map<string, OurReport>;
+      try {
+        ours = await listOurs(client);
+      } catch (error) {
+        throw explain(error, 'read the PolicyReports written before');
+      }
+      const out: ReportedResult[] = [];
+      for (const { results } of ours.values()) {
+        for (const item of results) {
+          const r = record(item);
+          const resources = r?.resources;
+          const podUid = Array.isArray(resources) ? record(resources[0])?.uid : undefined;
+          const container = record(r?.properties)?.container;
+          const result = r?.result;
+          if (typeof podUid !== 'string' || typeof container !== 'string' || (result !== 'pass' && result !== 'fail' && result !== 'error')) continue;
+          out.push({ podUid, container, result });
+        }
+      }
+      return out;
+    },
+
     async write(byNamespace) {
-      let existing: Map<string, { resourceVersion: string; body: string }>;
+      let existing: Map<string, OurReport>;
       try {
         existing = await listOurs(client);
       } catch (error) {

@@ -54,6 +54,11 @@ export interface AuditSinks {
   writeReports(byNamespace: ReadonlyMap<string, readonly AuditResult[]>): Promise<void>;
   /** A Pod's image that passed in the last cycle fails now. */
   imageFailed(result: AuditResult): Promise<void>;
+  /**
+   * The outcomes the reports hold from before this audit started (another replica, an earlier process): read once,
+   * at the first cycle, so a change across a restart or a change of leader is still a transition.
+   */
+  reportedResults?(): Promise<readonly { readonly podUid: string; readonly container: string; readonly result: AuditOutcome }[]>;
 }
 
 export interface AuditCycle {
@@ -177,6 +182,7 @@ export function createAudit(options: AuditOptions): AuditCycles {
   let outcomes = new Map<string, AuditOutcome>();
   /** When the next verification may start: kept across cycles, so back-to-back cycles share the qps bound. */
   let nextSlot = Number.NEGATIVE_INFINITY;
+  let seeded = options.sinks.reportedResults === undefined;
 
   /** Verifies `targets` (scoped -> key), starting at most qps per second, `concurrency` at once. */
   async function verifyAll(config: Config, targets: ReadonlyMap<string, string>, signal: AbortSignal): Promise<Map<string, Decided>> {
@@ -248,6 +254,14 @@ export function createAudit(options: AuditOptions): AuditCycles {
       else byNamespace.set(pod.namespace, [result]);
     }
     decided = kept;
+    if (!seeded) {
+      seeded = true; // once: a report that cannot be read now is no reason to read it every cycle
+      try {
+        for (const r of await (options.sinks.reportedResults?.() ?? [])) outcomes.set(`${r.podUid}\u0000${r.container}`, r.result);
+      } catch (error) {
+        events.problem?.(error);
+      }
+    }
     await options.sinks.writeReports(byNamespace).catch((e: unknown) => events.problem?.(e));
     await transitions(results);
     const counts = { pass: 0, fail: 0, error: 0 };

@@ -92,6 +92,7 @@ describe('k8s PolicyReport writer, Pod Events and Pod view (API test server)', (
     assert.equal((report('team-a')?.summary as { fail: number }).fail, 1);
     assert.equal(report('team-b'), undefined, "team-b's report is deleted");
     assert.ok(api.get(PR, 'PolicyReport', 'other-tool', 'team-b'), "another tool's report stays");
+    assert.deepEqual(await w.reportedResults(), [{ podUid: 'uid-web', container: 'app', result: 'fail' }], 'what a restarted audit starts from');
   });
 
   it('a report changed by someone else meanwhile (409) is read again and replaced; a missing CRD is reported with what to do', async () => {

@@ -226,6 +226,31 @@ describe('verify/audit: re-verification of running Pods', () => {
     assert.equal(h.failed.length, 1, 'a Pod seen again starts without history');
   });
 
+  it('outcomes the reports held before this audit started (a restart, a new leader) count: pass there, fail now is a transition with its event', async () => {
+    const time = new ManualTime(true);
+    const state = {
+      pods: [pod('team-a', 'web', [{ container: 'app', kind: 'container' as const, image: 'registry.example/team/app:1.0', imageDigest: D1 }])],
+      config,
+      answer: (key: string, ctx: ItemContext): ItemResult<Verdict> => ({ value: verdict(`registry.example/team/app@${D1}`, false, time.clock(), ctx.traceID) }),
+    };
+    const h = harness(time, state);
+    let reads = 0;
+    const sinks = {
+      ...h.options.sinks,
+      reportedResults: () => {
+        reads += 1;
+        return Promise.resolve([{ podUid: 'uid-team-a-web', container: 'app', result: 'pass' as const }, { podUid: 'gone', container: 'app', result: 'pass' as const }]);
+      },
+    };
+    const audit = createAudit({ ...h.options, sinks });
+    await audit.runCycle(true);
+    assert.deepEqual(h.transitions, ['pass->fail']);
+    assert.equal(h.failed[0]?.pod.name, 'web');
+    await audit.runCycle(true);
+    assert.equal(reads, 1, 'read once, at the first cycle');
+    assert.equal(h.failed.length, 1);
+  });
+
   it('a cycle after a change verifies only new images or those decided under another configuration; a full cycle verifies all', async () => {
     const time = new ManualTime(true);
     const state = { pods: [pod('team-a', 'web', [{ container: 'app', kind: 'container' as const, image: 'registry.example/team/app:1.0', imageDigest: D1 }])], config, answer: passAll };
