@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import { OciError } from './errors.js';
 import { readBody } from './body.js';
+import { registryMemory } from './cache.js';
 import { isPlainObject } from './descriptor.js';
 import { statusError } from './httpError.js';
 import { checkTokenRealm } from './tokenRealm.js';
@@ -59,7 +60,7 @@ function basic(c: { username: string; password: string }): string {
 }
 
 export class Authenticator {
-  private readonly schemes = new Map<string, Scheme>();
+  private readonly schemes = registryMemory<Scheme>();
   private readonly tokens: LRUCache<string, string>;
   private readonly inflight = new Map<string, Promise<string>>();
 

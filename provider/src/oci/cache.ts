@@ -35,6 +35,18 @@ export function referrerListBytes(list: readonly Descriptor[], key: string): num
   return 2 * JSON.stringify(list).length + key.length + ENTRY_OVERHEAD_BYTES;
 }
 
+/**
+ * Registries a client remembers something about (referrers API support, authentication scheme). Image references
+ * come from the cluster's pods, so the registries named are not bounded: the least recently used are forgotten, and
+ * re-learnt at the cost of one request when named again.
+ */
+export const MAX_REMEMBERED_REGISTRIES = 1000;
+
+/** A per-registry memory of at most MAX_REMEMBERED_REGISTRIES entries. */
+export function registryMemory<V extends object | boolean>(): LRUCache<string, V> {
+  return new LRUCache<string, V>({ max: MAX_REMEMBERED_REGISTRIES });
+}
+
 /** What a registry event made stale; `name` is the canonical `host/repo` (oci/reference's formatRepository). */
 export type CacheInvalidation =
   | { readonly kind: 'tag'; readonly name: string; readonly tag: string }

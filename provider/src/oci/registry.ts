@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { OciError } from './errors.js';
 import { Authenticator } from './auth.js';
-import { RegistryCaches, type CacheInvalidation, type CacheOptions, type CacheStats } from './cache.js';
+import { RegistryCaches, registryMemory, type CacheInvalidation, type CacheOptions, type CacheStats } from './cache.js';
 import type { CredentialLookup } from './credentials.js';
 import { MAX_MANIFEST_BYTES } from './mediaTypes.js';
 import { parseReference, type Reference } from './reference.js';
@@ -88,7 +88,7 @@ export class Registry {
       caches: new RegistryCaches(options.cache ?? {}, options.clock),
       limits,
       clock: options.clock,
-      referrersSupport: new Map(),
+      referrersSupport: registryMemory<boolean>(),
     };
   }
 

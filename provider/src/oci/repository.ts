@@ -3,6 +3,7 @@
  * blobs (digest-checked, size-capped, cached by digest), list referrers (referrers.ts) and signature manifests, push
  * (push.ts). Every request goes through the Authenticator and the Transport given by the Registry.
  */
+import type { LRUCache } from 'lru-cache';
 import { OciError } from './errors.js';
 import { readBody } from './body.js';
 import { clip, computeDigest, isDigest, parseDigest, verifyContent } from './digest.js';
@@ -37,8 +38,8 @@ export interface RepositoryContext {
   readonly caches: RegistryCaches;
   readonly limits: RegistryLimits;
   readonly clock: () => Date;
-  /** Per registry: true = referrers API works, false = use the tag schema; absent = not yet known. */
-  readonly referrersSupport: Map<string, boolean>;
+  /** Per registry: true = referrers API works, false = use the tag schema; absent = not yet known (cache.ts registryMemory). */
+  readonly referrersSupport: Pick<LRUCache<string, boolean>, 'get' | 'set'>;
 }
 
 export interface FetchedManifest {
