@@ -11,7 +11,7 @@ import type { Certificate } from '../x509/index.js';
 import type { CrlDirectory } from './crlDirectory.js';
 import { crlAuthorityProblem, crlEntryFor, crlNamesIssuer, crlTimeProblem, MAX_CRL_BYTES, parseCrl, type Crl } from './crl.js';
 import { revocationEndpoints } from './endpoints.js';
-import type { OcspAnswer } from './ocsp.js';
+import { createOcspRequest, MAX_OCSP_RESPONSE_BYTES, OcspResponseError, verifyOcspResponse, type OcspAnswer } from './ocsp.js';
 import type { CertRevocationResult, RevocationEvents, RevocationFetch, ServerResult } from './types.js';
 
 /** How long a CRL without nextUpdate is reused (notation accepts such a CRL; something must bound its reuse). */
@@ -175,8 +175,6 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
     const send = o.noFetch === undefined ? options.fetch : undefined;
     if (!send) return undetermined(o.noFetch ?? OFFLINE);
     return once(`ocsp\u0000${key}`, async (): Promise<OcspCached> => {
-      // imported at the first OCSP request (@peculiar/asn1-ocsp): a server whose chains name no responder never needs it
-      const { createOcspRequest, MAX_OCSP_RESPONSE_BYTES, OcspResponseError, verifyOcspResponse } = await import('./ocsp.js');
       let body: Uint8Array;
       try {
         body = await send({

@@ -1,6 +1,7 @@
 import { NotationError } from '../errors.js';
 import type { TrustPolicyStatement } from '../trustpolicy/index.js';
 import type { TrustStore } from '../truststore/index.js';
+import { timestampWindow, verifyTimestampToken } from '../timestamp/index.js';
 import type { SignerInfo } from '../types.js';
 import { checkValidityAt, type Certificate } from '../x509/index.js';
 import { loadStoreCertificates } from './authenticity.js';
@@ -56,9 +57,6 @@ export async function verifyAuthenticTimestamp(
     );
   }
   const roots = await loadStoreCertificates(statement, trustStore, 'tsa');
-  // imported when a timestamp is first verified: the RFC 3161 / CMS parsers (@peculiar/asn1-cms, -tsp, asn1js) are
-  // a quarter of the verifier's modules, and signatures without a tsa store never need them
-  const { timestampWindow, verifyTimestampToken } = await import('../timestamp/index.js');
   const ts = verifyTimestampToken(token, signerInfo.signature, roots);
   const { lowerLimit: from, upperLimit: to } = timestampWindow(ts);
   for (const cert of chain) {
