@@ -15,7 +15,8 @@
  *   (so a deleted signature manifest is not read from the cache).
  * Verdicts go through the executor (every scope and configuration, in-flight work detached), registry caches through
  * the pool (every Store's client). Synchronous drops happen before the notification is acknowledged; manifest reads
- * run after it, bounded by `readTimeoutMs`.
+ * run after it, each bounded by `readTimeoutMs`, at most `maxReads` at once with at most `maxWaiting` queued (past
+ * that a push drops its repository instead of being read: fail safe).
  */
 import type { DeleteEvent, ParsedNotification, PushEvent } from '../events/index.js';
 import { formatReference, formatRepository, OciError, parseReferrersTag, type CacheInvalidation, type Registry } from '../oci/index.js';
@@ -51,6 +52,9 @@ export interface EventInvalidationOptions {
   readonly log: (event: InvalidationLogEvent) => void;
   /** Bound of one manifest read (default 10,000 ms). */
   readonly readTimeoutMs?: number;
+  /** Manifest reads at once (default 4) and waiting at most (default 1,000). */
+  readonly maxReads?: number;
+  readonly maxWaiting?: number;
 }
 
 export interface EventInvalidation {
@@ -60,6 +64,23 @@ export interface EventInvalidation {
 
 export function createEventInvalidation(options: EventInvalidationOptions): EventInvalidation {
   const readTimeoutMs = options.readTimeoutMs ?? 10_000;
+  const maxReads = options.maxReads ?? 4;
+  const maxWaiting = options.maxWaiting ?? 1000;
+  let reading = 0;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    reading--;
+    waiting.shift()?.();
+  };
+  /** A read slot, or false when too many reads wait already. */
+  const slot = async (): Promise<boolean> => {
+    if (reading >= maxReads) {
+      if (waiting.length >= maxWaiting) return false;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    reading++;
+    return true;
+  };
 
   const drop = (change: CacheInvalidation, traceID: string): number => {
     const { name } = change;
@@ -83,11 +104,17 @@ export function createEventInvalidation(options: EventInvalidationOptions): Even
     return dropped;
   };
 
+  const unread = (image: string, name: string, why: string, traceID: string): void => {
+    options.log({ level: 'warn', msg: `registry event: could not read the pushed manifest ${image} (${why}); dropping everything cached for ${name} instead`, traceID, image, error: why });
+    drop({ kind: 'repository', name }, traceID);
+  };
+
   async function read(push: PushEvent & { readonly digest: string }, name: string, traceID: string): Promise<void> {
-    const registry = options.registryForEvents();
     const image = formatReference(push);
+    if (!(await slot())) return unread(image, name, `${maxWaiting} manifest reads are waiting already`, traceID);
     try {
-      if (registry === undefined) throw new OciError('CONFIG_INVALID', 'no cluster-wide configuration is loaded to read it with');
+      const registry = options.registryForEvents();
+      if (registry === undefined) return unread(image, name, 'no cluster-wide configuration is loaded to read it with', traceID);
       const repo = registry.repository({ registry: push.registry, repository: push.repository, digest: push.digest });
       const signal = AbortSignal.timeout(readTimeoutMs);
       const { manifest } = await repo.fetchManifest(await repo.resolve(push.digest, { signal }), { signal });
@@ -97,9 +124,9 @@ export function createEventInvalidation(options: EventInvalidationOptions): Even
         options.pushedImage?.({ reference: `${name}:${push.tag}`, repository: name }, traceID);
       }
     } catch (error) {
-      const why = error instanceof OciError ? error.message : `internal error (${error instanceof Error ? error.name : 'unknown'})`;
-      options.log({ level: 'warn', msg: `registry event: could not read the pushed manifest ${image} (${why}); dropping everything cached for ${name} instead`, traceID, image, error: why });
-      drop({ kind: 'repository', name }, traceID);
+      unread(image, name, error instanceof OciError ? error.message : `internal error (${error instanceof Error ? error.name : 'unknown'})`, traceID);
+    } finally {
+      release();
     }
   }
 

@@ -9,7 +9,7 @@ import { AT, pushImage, signImage, testPki } from './fixtures.js';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 /** Records what an EventInvalidation drops and offers, over a real registry client. */
-function harness(registry: Registry | undefined) {
+function harness(registry: Registry | undefined, bounds: { maxReads?: number; maxWaiting?: number } = {}) {
   const verdicts: VerdictInvalidation[] = [];
   const caches: CacheInvalidation[] = [];
   const images: PushedImage[] = [];
@@ -20,6 +20,7 @@ function harness(registry: Registry | undefined) {
     registryForEvents: () => registry,
     pushedImage: (image) => images.push(image),
     log: (e) => logs.push(e),
+    ...bounds,
   });
   const handle = async (pushes: readonly PushEvent[], deletes: readonly PushEvent[] = []): Promise<void> => {
     const parsed: ParsedNotification = { source: 'distribution', pushes, deletes, ignored: 0 };
@@ -92,6 +93,14 @@ describe('verify/invalidation: what each registry event drops (docker-registry)'
     assert.ok(warn);
     assert.match(warn.msg, new RegExp(`could not read the pushed manifest ${registry.host}/team/gone:v1@${missing}.*dropping everything cached for ${registry.host}/team/gone`));
     assert.equal(warn.traceID, 'trace-1');
+  });
+
+  it('past the bound on waiting reads, a push drops its repository instead of being read', async function () {
+    const h = harness(undefined, { maxReads: 1, maxWaiting: 0 });
+    const push = (repository: string): PushEvent => ({ source: 'distribution', id: repository, registry: 'r.example.com', repository, digest: `sha256:${'2'.repeat(64)}` });
+    await h.handle([push('one'), push('two')]);
+    assert.deepEqual(h.verdicts.map((v) => ('repository' in v ? v.repository : v.subject)).sort(), ['r.example.com/one', 'r.example.com/two']);
+    assert.match(h.logs.find((l) => l.image?.startsWith('r.example.com/two') === true && l.level === 'warn')?.msg ?? '', /0 manifest reads are waiting already/);
   });
 
   it('with no cluster-wide configuration to read with, a push drops its repository', async function () {
