@@ -1,6 +1,6 @@
 /**
  * The koa app of the external data provider: POST /ratify/gatekeeper/v1/{verify,mutate} (also /v1/...), /healthz and
- * /readyz. One error-mapping point: request-level problems (ServerError) become their status with a ProviderResponse
+ * /readyz, and with `registryEvents` POST /v1/registry-events (registryEvents.ts, the route the signer uses too). One error-mapping point: request-level problems (ServerError) become their status with a ProviderResponse
  * whose systemError names the problem; anything unexpected becomes a 500 with a trace id, never a stack trace.
  */
 import { randomUUID } from 'node:crypto';
