@@ -3,7 +3,7 @@
  * (server/connectionLimits.ts, requestLimit.ts), set by the same flags, on the plain-HTTP loopback listener
  * (--insecure-listen) as on HTTPS. Two signer processes (the CLI entry point, as a registry would reach it) in front
  * of Debian's docker-registry:
- * - A: --insecure-listen with short bounds (headers 2s, request 4s, keep-alive 1s) for the slow clients;
+ * - A: --insecure-listen with short bounds (headers 5s, request 10s, keep-alive 1s) for the slow clients;
  * - B: HTTPS (development certificate) with long bounds, 200 connections and 2 places, for idle connections, the
  *   connection bound and the 503.
  * Every assertion is about behaviour (what a client received, which connection the signer closed), never a duration;
@@ -124,7 +124,8 @@ describe('e2e: signgate signer serve under abuse (slow clients, idle connections
   const start = async (args: readonly string[]): Promise<string> => {
     const signer = startServeProcess(args, {}, ['signer', 'serve']);
     processes.push(signer);
-    return (await signer.waitForStderr(/listening on (\S+),/, 'the signer to listen'))[1] ?? '';
+    // a hang guard: the CLI is compiled by tsx at start, which takes long on a loaded machine
+    return (await signer.waitForStderr(/listening on (\S+),/, 'the signer to listen', 150_000))[1] ?? '';
   };
 
   before(async function () {
@@ -134,7 +135,7 @@ describe('e2e: signgate signer serve under abuse (slow clients, idle connections
     const files = await writeSignerFiles(dir, registry.host, await createPki({ at: new Date() }), [{ name: 'team-a', namespace: 'team-a' }]);
     const common = [...files.args, '--log-level', 'warn'];
     [a, b] = await Promise.all([
-      start([...common, '--insecure-listen', '127.0.0.1:0', '--headers-timeout', '2s', '--request-timeout', '4s', '--keep-alive-timeout', '1s']),
+      start([...common, '--insecure-listen', '127.0.0.1:0', '--headers-timeout', '5s', '--request-timeout', '10s', '--keep-alive-timeout', '1s']),
       start([...common, '--listen', '127.0.0.1:0', '--headers-timeout', '120s', '--request-timeout', '120s', '--max-connections', String(MAX_CONNECTIONS), '--max-concurrent-requests', String(MAX_CONCURRENT)]),
     ]);
     assert.match(a, /^http:\/\/127\.0\.0\.1:\d+$/);
