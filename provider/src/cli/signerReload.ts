@@ -3,7 +3,9 @@
  * the provider's config watch (config/watch.ts: folders watched, debounced, stamps polled). An invalid change is
  * refused with file, line, field path and reason, and the last good rules keep signing. An accepted change is applied
  * one at a time, in this order:
- *  1. rules that are gone from the files, disabled or changed stop signing at once (their queued work is dropped);
+ *  1. rules that are gone from the files, disabled or changed stop signing at once (their queued work is dropped;
+ *     a tag already being signed, at most one per worker and bounded by the tag timeout, still finishes, so a signature
+ *     it pushes after step 2 listed that image stays: the removal log then undercounts, and a rerun removes it);
  *  2. each rule gone from the files with `removeSignaturesOnDelete: true` has the signatures made with its
  *     certificate deleted from its namespace (signing/removal.ts), logged with counts; a failure is logged with its
  *     reason and not retried (the rule is gone: put it back and delete it again to retry). A rule that is only
