@@ -2,13 +2,15 @@
  * `signgate signer serve --config FILE` (its own process) re-reads its SigningRules when the file changes, against
  * Debian's docker-registry: an invalid change is refused with the field path and the rules in use keep signing; an
  * added rule records its baseline before it signs; a rule removed with removeSignaturesOnDelete has exactly its
- * signatures deleted, logged with counts. Push notifications are posted by the test (the registry's own notifier is
+ * signatures deleted, logged with counts; the tag binding of its Default signatures refuses a retagged image (signgate
+ * verify --verify-tag). Push notifications are posted by the test (the registry's own notifier is
  * exercised in signer-push.test.ts). Rule files are replaced by rename, as editors and ConfigMap mounts do.
  */
 import assert from 'node:assert/strict';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
+import { cli } from '../support/cli.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
@@ -137,5 +139,22 @@ describe('signgate signer serve: SigningRules reloaded from files', function () 
     const removed = await log((l) => l.rule === 'team-c' && /was deleted/.test(l.msg), 'the removal of team-c\'s signatures');
     assert.deepEqual([removed.level, removed.removed, removed.kept], [30, 1, 0]);
     assert.equal(await signatureCount('team-c/app', c1), 0);
+  });
+
+  it('the signer\'s Default signature binds the tag: signgate verify --verify-tag refuses the image retagged (TAG_NOT_SIGNED)', async () => {
+    const release = await pushImage(repo('team-b/app'), 'release');
+    await notify('team-b/app', 'release', release);
+    await signedSoon('team-b/app', release);
+    const { bytes } = await repo('team-b/app').fetchManifest(release);
+    await repo('team-b/app').pushManifest(bytes, release.mediaType, { tag: 'rollback' }); // no notification: not signed
+    await mkdir(join(dir, 'trust', 'x509', 'ca', 'signer'), { recursive: true });
+    await writeFile(join(dir, 'trust', 'x509', 'ca', 'signer', 'root.pem'), pki.root.pem);
+    const policy = { name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:signer'], trustedIdentities: ['*'] };
+    await writeFile(join(dir, 'policy.json'), JSON.stringify({ version: '1.0', trustPolicies: [policy] }));
+    const verify = (tag: string) => cli('verify', `${registry?.host ?? ''}/team-b/app:${tag}`, '--verify-tag', '--trust-policy', join(dir, 'policy.json'), '--trust-store', join(dir, 'trust'));
+    assert.equal((await verify('release')).code, 0);
+    const refused = await verify('rollback');
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /TAG_NOT_SIGNED\): tag "rollback" is not signed: .* they bind the tag "release" only/);
   });
 });
