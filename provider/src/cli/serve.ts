@@ -93,7 +93,7 @@ function registryEventsWiring(
   configSource: Pick<ConfigSource, 'current'>,
   metrics: ProviderMetrics,
   logger: Logger,
-): (parsed: ParsedNotification, traceID: string) => Readonly<Record<string, unknown>> {
+): { readonly accept: (parsed: ParsedNotification, traceID: string) => Readonly<Record<string, unknown>>; readonly stop: () => void } {
   const prewarm =
     settings.prewarm.length > 0
       ? createPrewarm({
@@ -120,10 +120,13 @@ function registryEventsWiring(
     invalidated: (kind) => metrics.invalidation(kind),
     log: (e) => logger[e.level]({ traceID: e.traceID, image: e.image, kind: e.kind, dropped: e.dropped, error: e.error }, e.msg),
   });
-  return (parsed, traceID) => {
-    const { dropped, reads } = invalidation.handle(parsed, traceID);
-    reads.catch((error: unknown) => logger.error({ traceID, err: error }, 'registry event: reading pushed manifests failed'));
-    return { dropped };
+  return {
+    accept(parsed, traceID) {
+      const { dropped, reads } = invalidation.handle(parsed, traceID);
+      reads.catch((error: unknown) => logger.error({ traceID, err: error }, 'registry event: reading pushed manifests failed'));
+      return { dropped };
+    },
+    stop: () => prewarm?.stop(),
   };
 }
 
@@ -222,7 +225,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
       itemError: (key, error, transient) => logger.debug({ key, transient, err: error }, 'could not decide: error detail'),
     },
   });
-  const onNotification = settings.eventsTokenFile !== undefined ? registryEventsWiring(settings, executor, pool, configSource, metrics, logger) : undefined;
+  const registryEvents = settings.eventsTokenFile !== undefined ? registryEventsWiring(settings, executor, pool, configSource, metrics, logger) : undefined;
   const base: Deadlines = { verifyMs: settings.verifyTimeoutMs, mutateMs: settings.mutateTimeoutMs };
   const deadlines: Deadlines = { ...base };
   let settingsFile: SettingsFile | undefined;
@@ -236,8 +239,8 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     deadlines,
     notReady,
     requestLimit: { maxConcurrentRequests: settings.maxConcurrentRequests, answerTimeoutMs: settings.requestTimeoutMs },
-    ...(settings.eventsTokenFile !== undefined && onNotification !== undefined
-      ? { registryEvents: { tokens: fileTokenCheck(settings.eventsTokenFile), count: (outcome: string) => metrics.registryNotification(outcome), accept: onNotification } }
+    ...(settings.eventsTokenFile !== undefined && registryEvents !== undefined
+      ? { registryEvents: { tokens: fileTokenCheck(settings.eventsTokenFile), count: (outcome: string) => metrics.registryNotification(outcome), accept: registryEvents.accept } }
       : {}),
   });
   try {
@@ -294,6 +297,7 @@ export async function startProvider(settings: ServeSettings, logger: Logger, opt
     async close(closeOptions = {}) {
       settingsFile?.close();
       unsubscribe();
+      registryEvents?.stop();
       await audit?.close();
       const cutOff = await running.close(closeOptions);
       await configSource.close();

@@ -57,6 +57,8 @@ export interface Prewarm {
   offer(reference: string, repository: string, traceID: string): boolean;
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void>;
+  /** On shutdown: forgets what is queued and refuses later offers; what runs finishes under the executor's bound. */
+  stop(): void;
 }
 
 export function createPrewarm(options: PrewarmOptions): Prewarm {
@@ -65,6 +67,7 @@ export function createPrewarm(options: PrewarmOptions): Prewarm {
   const pending = new Map<string, string>(); // reference -> traceID, in arrival order
   const running = new Set<string>();
   let waiters: (() => void)[] = [];
+  let stopped = false;
 
   const settleIdle = (): void => {
     if (pending.size > 0 || running.size > 0) return;
@@ -92,7 +95,7 @@ export function createPrewarm(options: PrewarmOptions): Prewarm {
 
   return {
     offer(reference, repository, traceID) {
-      if (!options.scopes.some((s) => scopeCovers(s, repository))) return false;
+      if (stopped || !options.scopes.some((s) => scopeCovers(s, repository))) return false;
       if (pending.has(reference)) return false; // a running one is queued again: the tag may name a new digest
       if (pending.size >= maxPending) {
         options.done?.(reference, 'dropped', traceID);
@@ -105,6 +108,11 @@ export function createPrewarm(options: PrewarmOptions): Prewarm {
     idle() {
       if (pending.size === 0 && running.size === 0) return Promise.resolve();
       return new Promise((resolve) => waiters.push(resolve));
+    },
+    stop() {
+      stopped = true;
+      pending.clear();
+      settleIdle();
     },
   };
 }

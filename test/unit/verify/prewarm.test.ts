@@ -61,4 +61,24 @@ describe('verify/prewarm: scopes and the background queue', () => {
     await prewarm.idle();
     assert.deepEqual(outcomes, ['error']);
   });
+
+  it('stop() forgets what is queued and refuses later offers (shutdown)', async () => {
+    let release: () => void = () => undefined;
+    const started: string[] = [];
+    const prewarm = createPrewarm({
+      scopes: [parsePrewarmScope('r.example.com/app')],
+      concurrency: 1,
+      verify: (reference) => {
+        started.push(reference);
+        return new Promise((resolve) => (release = () => resolve('pass')));
+      },
+    });
+    prewarm.offer('r.example.com/app:v1', 'r.example.com/app', 't');
+    prewarm.offer('r.example.com/app:v2', 'r.example.com/app', 't');
+    prewarm.stop();
+    assert.equal(prewarm.offer('r.example.com/app:v3', 'r.example.com/app', 't'), false);
+    release();
+    await prewarm.idle();
+    assert.deepEqual(started, ['r.example.com/app:v1'], 'only the running one finished');
+  });
 });
