@@ -130,8 +130,15 @@ export class SharedVerdictCache {
     // counted in polls, not read off the clock (which tests pin): the lock's life at most
     for (let polls = Math.ceil(this.lockMs / this.pollMs); polls > 0 && !signal.aborted; polls--) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollMs);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, this.pollMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
       const found = await this.read(key, 'wait');
       if (found === undefined) return undefined;
