@@ -89,7 +89,7 @@ class SignerProcess {
     });
   }
 
-  log(match: (l: LogLine) => boolean, what: string, ms = 20_000): Promise<LogLine> {
+  log(match: (l: LogLine) => boolean, what: string, ms = 90_000): Promise<LogLine> {
     return waitFor(() => this.lines.find(match), `${what} (signer stderr: ${this.stderr.slice(-500)})`, ms);
   }
 
@@ -238,6 +238,9 @@ describe('signgate signer: sign on push with docker-registry notifications', fun
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /backfill team-a: 5 tags; 1 signed, 4 already signed, 0 skipped, 0 failed/);
     assert.equal((await verify('team-a/app', 'old')).code, 0);
+    const after = await cli('signer', 'status', `${registry?.host ?? ''}/team-a/app`, '--config', join(dir, 'rules.yaml'), '--state-dir', join(dir, 'state'), '--output', 'json');
+    const old = (JSON.parse(after.stdout) as { tags: { tag: string; state: string }[] }).tags.find((r) => r.tag === 'old');
+    assert.equal(old?.state, 'signed', 'a baseline tag that backfill signed reads as signed');
   });
 
   it('catches a lost event by the resync at start', async () => {

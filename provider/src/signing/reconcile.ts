@@ -71,10 +71,13 @@ export async function reconcileTag(work: TagWork, ctx: ReconcileContext): Promis
   }
   const { manifest } = await repo.fetchManifest(subject, options);
   if (manifest.subject !== undefined) return { state: 'skipped', digest: subject.digest, reason: 'a referrer (signature, SBOM, ...) is never signed' };
-  if (!work.includeBaseline && ctx.baseline?.tags[`${repository}:${tag}`] === subject.digest) {
-    return { state: 'skipped', digest: subject.digest, reason: `in the baseline of ${rule.name} (signed only by signgate signer backfill ${rule.name})` };
-  }
   const boundTag = rule.signatureType === 'Default' ? tag : undefined;
+  if (!work.includeBaseline && ctx.baseline?.tags[`${repository}:${tag}`] === subject.digest) {
+    const skipped = { state: 'skipped', digest: subject.digest, reason: `in the baseline of ${rule.name} (signed only by signgate signer backfill ${rule.name})` } as const;
+    // a dry run (status) reports a baseline tag that backfill has signed as covered, not as baseline
+    if (!work.dryRun || ctx.key.identity === undefined) return skipped;
+    return (await isCovered(repo, subject, boundTag, ctx.key.identity, ctx.clock, ctx.signal)) ? { state: 'covered', digest: subject.digest } : skipped;
+  }
   const subjectKey = `${formatRepository(repo)}@${subject.digest}${boundTag === undefined ? '' : `:${boundTag}`}`;
   return oneAtATime(ctx.key, subjectKey, () => signUnlessCovered(work, ctx, repo, subject, boundTag));
 }
