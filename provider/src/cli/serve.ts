@@ -24,8 +24,6 @@ import { collectWhenIdle } from './idleCollection.js';
 import { createCliRevocationChecker } from './revocation.js';
 import { startPodAudit } from './audit.js';
 import {
-  createEventInvalidation,
-  createPrewarm,
   createProviderExecutor,
   createRegistryPool,
   type InvalidatingProviderExecutor,
@@ -34,7 +32,8 @@ import {
   type SharedVerdictCache,
 } from '../verify/index.js';
 import { startSharedCache } from './sharedCache.js';
-import { fileTokenCheck, type ParsedNotification } from '../events/index.js';
+import { fileTokenCheck } from '../events/index.js';
+import { registryEventsWiring } from './registryEvents.js';
 import { SigngateError } from '../errors.js';
 import { UsageError, type CommandIO } from './io.js';
 import { parseServeArgs, SERVE_HELP, type ServeSettings } from './serveArgs.js';
@@ -80,54 +79,6 @@ function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logg
         logger.debug({ registry: event }, 'registry request');
       },
     });
-}
-
-/**
- * --events-token-file: a registry notification drops what it made stale (verify/invalidation.ts) before it is
- * acknowledged; manifest reads and --prewarm verifications run after, bounded, with the notification's trace id.
- */
-function registryEventsWiring(
-  settings: ServeSettings,
-  executor: InvalidatingProviderExecutor,
-  pool: RegistryPool,
-  configSource: Pick<ConfigSource, 'current'>,
-  metrics: ProviderMetrics,
-  logger: Logger,
-): { readonly accept: (parsed: ParsedNotification, traceID: string) => Readonly<Record<string, unknown>>; readonly stop: () => void } {
-  const prewarm =
-    settings.prewarm.length > 0
-      ? createPrewarm({
-          scopes: settings.prewarm,
-          // a key without [namespace]: the cluster-wide configuration's verdict is the one warmed
-          verify: async (reference, traceID) => {
-            const result = await executor.verify(reference, { config: configSource.current(), traceID });
-            return 'error' in result ? 'error' : result.value.isSuccess ? 'pass' : 'fail';
-          },
-          done: (reference, outcome, traceID) => {
-            metrics.prewarm(outcome);
-            logger.info({ traceID, image: reference, outcome }, `prewarm: ${reference}: ${outcome === 'dropped' ? 'not verified (the prewarm queue is full)' : outcome}`);
-          },
-        })
-      : undefined;
-  const invalidation = createEventInvalidation({
-    executor,
-    registries: pool,
-    registryForEvents: () => {
-      const store = configSource.current()?.cluster?.store;
-      return store === undefined ? undefined : pool.registryFor(store);
-    },
-    pushedImage: (image, traceID) => void prewarm?.offer(image.reference, image.repository, traceID),
-    invalidated: (kind) => metrics.invalidation(kind),
-    log: (e) => logger[e.level]({ traceID: e.traceID, image: e.image, kind: e.kind, dropped: e.dropped, error: e.error }, e.msg),
-  });
-  return {
-    accept(parsed, traceID) {
-      const { dropped, reads } = invalidation.handle(parsed, traceID);
-      reads.catch((error: unknown) => logger.error({ traceID, err: error }, 'registry event: reading pushed manifests failed'));
-      return { dropped };
-    },
-    stop: () => prewarm?.stop(),
-  };
 }
 
 /** Why `serve` does not start when its configuration files do not load: every problem, and what to do. */
