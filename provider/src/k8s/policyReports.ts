@@ -111,6 +111,16 @@ function explain(error: unknown, what: string): KubeError {
   return kubeErrorWhile(what, error, notInstalled ? '; is the PolicyReport CRD (policyreports.wgpolicyk8s.io, v1alpha2) installed? The chart installs it with audit.policyReportCRD.install=true' : '');
 }
 
+/**
+ * A report's summary and results as JSON with sorted object keys: the API server answers custom resources with their
+ * keys sorted, so only a change of content, not of key order, makes a report differ.
+ */
+function contentOf(report: Json): string {
+  const sorted = (_key: string, value: unknown): unknown =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value as Json).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value;
+  return JSON.stringify([report.summary, report.results], sorted);
+}
+
 interface OurReport {
   readonly resourceVersion: string;
   /** summary and results as JSON: unchanged content is not written again. */
@@ -130,7 +140,7 @@ async function listOurs(client: KubeClient): Promise<Map<string, OurReport>> {
     const labels = record(m?.labels);
     if (!o || !m || m.name !== POLICY_REPORT_NAME || labels?.[MANAGED_BY_LABEL] !== 'signgate') continue;
     if (typeof m.namespace !== 'string' || typeof m.resourceVersion !== 'string') continue;
-    out.set(m.namespace, { resourceVersion: m.resourceVersion, body: JSON.stringify([o.summary, o.results]), results: Array.isArray(o.results) ? o.results : [] });
+    out.set(m.namespace, { resourceVersion: m.resourceVersion, body: contentOf(o), results: Array.isArray(o.results) ? o.results : [] });
   }
   return out;
 }
@@ -200,7 +210,7 @@ export function createPolicyReportWriter(options: { readonly client: KubeClient;
         const old = existing.get(namespace);
         try {
           if (old === undefined) await create(namespace, report);
-          else if (old.body !== JSON.stringify([report.summary, report.results])) await replace(namespace, report, old.resourceVersion);
+          else if (old.body !== contentOf(report)) await replace(namespace, report, old.resourceVersion);
         } catch (error) {
           options.onError(explain(error, `write PolicyReport ${namespace}/${POLICY_REPORT_NAME}`));
         }

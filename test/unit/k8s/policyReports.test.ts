@@ -83,12 +83,18 @@ describe('k8s PolicyReport writer, Pod Events and Pod view (API test server)', (
     await w.write(new Map([['team-a', [result('team-a', 'web', 'pass')]], ['team-b', [result('team-b', 'web', 'pass')]]]));
     const before = report('team-a');
     api.apply({ apiVersion: PR, kind: 'PolicyReport', metadata: { name: 'other-tool', namespace: 'team-b' }, results: [] });
+    // as a real API server answers a custom resource: its keys sorted
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sortKeys) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)])) : v;
+    api.apply(sortKeys(report('team-a')) as Record<string, unknown>);
+    const sorted = report('team-a');
     await w.write(new Map([['team-a', [result('team-a', 'web', 'pass')]], ['team-b', [result('team-b', 'web', 'pass')]]]));
-    assert.equal(writes('PUT'), 0, 'nothing changed: nothing written');
+    assert.equal(writes('PUT'), 0, 'nothing changed (whatever the key order): nothing written');
     await w.write(new Map([['team-a', [result('team-a', 'web', 'fail')]]]));
     assert.equal(errors.length, 0, errors.map((e) => e.message).join('\n'));
     const put = api.requests.find((r) => r.method === 'PUT');
-    assert.equal((put?.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion, (before?.metadata as { resourceVersion: string }).resourceVersion);
+    assert.equal((put?.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion, (sorted?.metadata as { resourceVersion: string }).resourceVersion, 'replaced at the version read');
+    assert.notEqual((sorted?.metadata as { resourceVersion: string }).resourceVersion, (before?.metadata as { resourceVersion: string }).resourceVersion);
     assert.equal((report('team-a')?.summary as { fail: number }).fail, 1);
     assert.equal(report('team-b'), undefined, "team-b's report is deleted");
     assert.ok(api.get(PR, 'PolicyReport', 'other-tool', 'team-b'), "another tool's report stays");
