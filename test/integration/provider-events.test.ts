@@ -72,6 +72,7 @@ async function metric(provider: RunningProvider, name: string, labels: string): 
 }
 
 describe('serve --events-token-file: registry events invalidate and prewarm (real docker-registry, real TLS)', function () {
+  this.timeout(120_000); // a hang guard on a shared, loaded machine; nothing here measures time
   let registry: RunningRegistry | undefined;
   let provider: RunningProvider | undefined;
   let tls: TlsServerMaterial;
