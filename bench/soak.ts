@@ -207,6 +207,8 @@ async function startServe(args: readonly string[], logFile: string, nodeFlags: r
 
 interface Row {
   readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
   readonly warmP99: number;
   readonly errors: number;
 }
@@ -302,7 +304,7 @@ try {
     windows.push(w, c);
     const m = await scrape(metricsUrl);
     const rss = m.get('process_resident_memory_bytes') ?? Number.NaN;
-    rows.push({ rss, warmP99: w.pct(0.99), errors: w.errorCount() + c.errorCount() });
+    rows.push({ rss, heapUsed: m.get('nodejs_heap_size_used_bytes') ?? Number.NaN, heapTotal: m.get('nodejs_heap_size_total_bytes') ?? Number.NaN, warmP99: w.pct(0.99), errors: w.errorCount() + c.errorCount() });
     const entries = (cache: string): string => String(m.get(`signgate_cache_entries{cache="${cache}"}`) ?? '-');
     if (minute === warmupLines) {
       warmupFill =
@@ -336,7 +338,7 @@ try {
     const errors = rows.reduce((n, r) => n + r.errors, 0);
     process.stdout.write(
       `caches at the end of the warm-up (full when at their bounds, so that growth after it is not caches filling): ${warmupFill}\n` +
-        `goal RSS growth after warm-up < ${MAX_GROWTH * 100}%: ${mb(base.rss)} at minute ${warmupLines} -> ${mb(last.rss)} at minute ${rows.length} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%, highest ${mb(Math.max(...after.map((r) => r.rss)))}): ${pass(growth < MAX_GROWTH)}\n` +
+        `goal RSS growth after warm-up < ${MAX_GROWTH * 100}%: ${mb(base.rss)} at minute ${warmupLines} -> ${mb(last.rss)} at minute ${rows.length} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%, highest ${mb(Math.max(...after.map((r) => r.rss)))}; V8 heap in use ${mb(base.heapUsed)} -> ${mb(last.heapUsed)}, held ${mb(base.heapTotal)} -> ${mb(last.heapTotal)}): ${pass(growth < MAX_GROWTH)}\n` +
         `goal zero errors: ${errorsText(windows)}: ${pass(errors === 0)}\n` +
         `goal warm p99 flat (last third of the minutes after warm-up at most ${MAX_P99_RATIO}x the first third, medians): ${ms(early)} -> ${ms(late)}: ${pass(late <= early * MAX_P99_RATIO)}\n`,
     );
