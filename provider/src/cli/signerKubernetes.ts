@@ -101,7 +101,11 @@ export async function startKubernetesSigner(options: KubernetesSignerOptions): P
     log: logAs,
     ...(options.statusIntervalMs === undefined ? {} : { statusIntervalMs: options.statusIntervalMs }),
   });
-  if (!(await controller.waitForSync(10_000))) logAs('warn', 'the SigningRules could not be listed yet; the signer keeps trying (see the errors above) and signs once they are');
+  // a timer that holds the process: the informers' own timers do not, and nothing else runs before the listener
+  let hold: NodeJS.Timeout | undefined;
+  const synced = await Promise.race([controller.waitForSync(10_000), new Promise<false>((resolve) => (hold = setTimeout(resolve, 10_000, false)))]);
+  clearTimeout(hold);
+  if (!synced) logAs('warn', 'the SigningRules could not be listed yet; the signer keeps trying (see the errors above) and signs once they are');
   const elector = createLeaseElector({
     client,
     namespace,
