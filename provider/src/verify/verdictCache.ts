@@ -18,6 +18,7 @@ import { formatReference, formatRepository, parseReference, parseRepositoryName 
 import type { Verdict } from './verdict.js';
 import type { Invalidation, SharedLookup, SharedVerdictCache } from './sharedCache.js';
 import type { SharedVerdictKey } from './sharedVerdict.js';
+import { VerdictPacker } from './verdictPacking.js';
 
 export interface VerdictCacheOptions {
   /** Entries kept at most (default 10,000; 0 disables the cache). */
@@ -25,7 +26,7 @@ export interface VerdictCacheOptions {
   /** How long a verdict is reused (default 60,000 ms; 0 disables the cache). */
   readonly ttlMs?: number;
   /**
-   * Bytes kept at most, counted as `verdictBytes` (default 64 MiB): the least recently used verdicts go first, and a
+   * Bytes kept at most, counted as `entryBytes` (default 64 MiB): the least recently used verdicts go first, and a
    * verdict larger than an eighth of the bound is not kept at all.
    */
   readonly maxBytes?: number;
@@ -35,19 +36,22 @@ export interface VerdictCacheOptions {
 export const DEFAULT_VERDICT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
- * What one entry counts against `maxBytes`: its verdict's JSON length and its key's, in UTF-16 code units (what V8
- * holds for a non-Latin-1 string), plus a fixed 512 for the objects around them. The bench (`bench/verdictMemory.ts`)
- * compares it with the heap an entry really takes.
+ * What one entry counts against `maxBytes`: its packed verdict (verdictPacking.ts, one byte per character), its key
+ * in UTF-16 code units (the most V8 holds it in), and a fixed 256 for the index and LRU slots around them. The bench
+ * (`bench/sharedCache.ts`) compares it with the memory an entry really takes.
  */
-export function verdictBytes(verdict: Verdict, key: string): number {
-  return 2 * (JSON.stringify(verdict).length + key.length) + 512;
+export function entryBytes(packed: string, key: string): number {
+  return packed.length + 2 * key.length + 256;
 }
+
+/** Verdicts kept unpacked as well, the most recently used: a warm key's hit unpacks nothing. */
+const UNPACKED = 1024;
 
 export interface VerdictCacheStats {
   readonly hits: number;
   readonly misses: number;
   readonly entries: number;
-  /** Bytes held, as verdictBytes counts them. */
+  /** Bytes held, as entryBytes counts them. */
   readonly bytes: number;
 }
 
@@ -91,7 +95,10 @@ export function keyInRepository(key: string, repository: string): boolean {
 const RECENT_INVALIDATIONS = 10_000;
 
 export class VerdictCache {
-  private readonly lru: LRUCache<string, Verdict> | undefined;
+  /** Packed verdicts (verdictPacking.ts): what the entry, byte and TTL bounds apply to. */
+  private readonly lru: LRUCache<string, string> | undefined;
+  private readonly unpacked = new LRUCache<string, Verdict>({ max: UNPACKED });
+  private readonly packer = new VerdictPacker();
   private readonly ttlMs: number;
   private hits = 0;
   private misses = 0;
@@ -115,12 +122,14 @@ export class VerdictCache {
       if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`verdict cache ${name} must be a non-negative integer, got ${String(v)}`);
     }
     this.ttlMs = ttl;
-    const dispose = (_v: Verdict, key: string, reason: LRUCache.DisposeReason): void => {
-      if (reason !== 'set') this.unindex(key);
+    const dispose = (_v: string, key: string, reason: LRUCache.DisposeReason): void => {
+      if (reason === 'set') return;
+      this.unpacked.delete(key);
+      this.unindex(key);
     };
     this.lru =
       max > 0 && ttl > 0 && maxSize > 0
-        ? new LRUCache<string, Verdict>({
+        ? new LRUCache<string, string>({
             max,
             ttl,
             ttlResolution: 0,
@@ -128,7 +137,7 @@ export class VerdictCache {
             dispose,
             maxSize,
             maxEntrySize: Math.max(1, Math.floor(maxSize / 8)),
-            sizeCalculation: verdictBytes,
+            sizeCalculation: entryBytes,
           })
         : undefined;
     this.invalidatedAt = new LRUCache<string, number>({
@@ -141,9 +150,17 @@ export class VerdictCache {
   }
 
   get(key: string): Verdict | undefined {
-    const v = this.lru?.get(key);
-    if (v === undefined) this.misses++;
-    else this.hits++;
+    const packed = this.lru?.get(key);
+    if (packed === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    let v = this.unpacked.get(key);
+    if (v === undefined) {
+      v = this.packer.unpack(packed);
+      this.unpacked.set(key, v);
+    }
     return v;
   }
 
@@ -158,8 +175,9 @@ export class VerdictCache {
     if (mark !== undefined && this.invalidatedSince(subjectOf(key), mark)) return;
     const ttl = Math.min(this.ttlFor(verdict), notAfter - this.clock().getTime());
     if (!(ttl > 0)) return; // NaN (an unreadable time) stores nothing too
-    this.lru.set(key, verdict, { ttl });
+    this.lru.set(key, this.packer.pack(verdict), { ttl });
     if (!this.lru.has(key)) return; // larger than maxBytes / 8: not kept
+    this.unpacked.set(key, verdict);
     const subject = subjectOf(key);
     const keys = this.keysBySubject.get(subject);
     if (keys === undefined) this.keysBySubject.set(subject, new Set([key]));
@@ -289,6 +307,7 @@ export class VerdictCache {
 
   clear(): void {
     this.lru?.clear();
+    this.unpacked.clear();
   }
 
   stats(): VerdictCacheStats {
