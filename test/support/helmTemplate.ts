@@ -8,7 +8,7 @@
  *   maps, `$v :=` and `$i, $v :=`), `define`, variables (`$x :=`, `$x =`, `$`), pipelines, parenthesised commands,
  *   field chains on `.`, variables and parentheses, method calls (`.Files.Get`), `and`/`or`/`not`/`eq`/`ne`,
  *   `index`, `len`, `printf` (%s %d %v %q);
- * - Helm and sprig functions: include, required, toYaml, fromYaml, toJson, quote, default, empty, nindent, indent,
+ * - Helm and sprig functions: include, required, toYaml, fromYaml, fromJsonArray, toJson, quote, default, empty, nindent, indent,
  *   trunc, trimSuffix, contains, replace, list, append, concat, uniq, dict, set, hasKey, join, splitList, int, b64enc,
  *   sha256sum.
  * Helm's output conventions are kept: a missing value prints as nothing, toYaml drops its final newline.
@@ -278,6 +278,15 @@ export class ChartTemplates {
       },
       toYaml: (v) => (v === undefined || v === null ? 'null' : stringifyYaml(v, { lineWidth: 0 }).replace(/\n$/, '')),
       fromYaml: (s) => (parseYaml(String(s)) as Value) ?? {},
+      // Helm: a JSON array, or a list holding the error message when the text is not one
+      fromJsonArray: (s) => {
+        try {
+          const v: unknown = JSON.parse(String(s));
+          return Array.isArray(v) ? v : [`error: not a JSON array: ${String(s)}`];
+        } catch (e) {
+          return [`error: ${(e as Error).message}`];
+        }
+      },
       toJson: (v) => JSON.stringify(v ?? null),
       quote: (...xs) => xs.map((x) => JSON.stringify(print(x))).join(' '),
       default: (d, v) => (truthy(v) ? v : d),
