@@ -5,6 +5,7 @@ import { benchProvider } from './provider.js';
 import { benchRegistry } from './registry.js';
 import { benchRego } from './rego.js';
 import { benchRevocation } from './revocation.js';
+import { benchSharedCache } from './sharedCache.js';
 import { benchSigning } from './signing.js';
 import { benchSignOnPush } from './signOnPush.js';
 import { benchStartup } from './startup.js';
@@ -15,6 +16,7 @@ const suites: { name: string; run: () => Promise<BenchResult[]> }[] = [
   { name: 'revocation', run: benchRevocation },
   { name: 'registry', run: benchRegistry },
   { name: 'provider', run: benchProvider },
+  { name: 'verdict cache: memory, and two replicas sharing one Redis', run: benchSharedCache },
   { name: 'rego', run: benchRego },
   { name: 'signing (keys in custody)', run: benchSigning },
   { name: 'sign on push (docker-registry notifications -> signgate signer serve)', run: benchSignOnPush },
