@@ -14,7 +14,3 @@ export function ruleScope(rule: SigningRuleConfig): string {
   return `${rule.registry}/${rule.namespace}`;
 }
 
-/** Tags of the referrers tag schema (`<alg>-<hex>`): indexes of signatures and other referrers, never signed. */
-export function isReferrersTag(tag: string): boolean {
-  return /^sha(256|512)-[a-f0-9]{64}$/.test(tag);
-}

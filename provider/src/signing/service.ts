@@ -7,13 +7,13 @@
  */
 import type { SigningRuleConfig } from '../config/index.js';
 import type { PushEvent } from '../events/index.js';
-import { isTransientOciError, OciError, type Registry } from '../oci/index.js';
+import { isTransientOciError, OciError, parseReferrersTag, type Registry } from '../oci/index.js';
 import type { Baseline, BaselineStore } from './baseline.js';
 import { SigningError } from './errors.js';
 import { WorkQueue } from './queue.js';
 import { reconcileTag, tagName, type RuleKey, type TagOutcome, type TagWork } from './reconcile.js';
 import { removeRuleSignatures, type RemovalSummary } from './removal.js';
-import { isReferrersTag, ruleFor, ruleScope } from './rules.js';
+import { ruleFor, ruleScope } from './rules.js';
 
 export interface SigningMetrics {
   outcome(rule: string, state: TagOutcome['state'] | 'failed'): void;
@@ -175,7 +175,7 @@ export class SigningService {
     for (const push of pushes) {
       const rule = ruleFor(this.currentRules, push.registry, push.repository);
       // a baseline must exist first, else a tag that was there before the rule would be signed on its next push event
-      if (push.tag === undefined || rule === undefined || !this.signsAutomatically(rule) || isReferrersTag(push.tag) || !this.baselines.has(rule.name)) continue;
+      if (push.tag === undefined || rule === undefined || !this.signsAutomatically(rule) || parseReferrersTag(push.tag) !== undefined || !this.baselines.has(rule.name)) continue;
       if (this.enqueue({ rule, repository: push.repository, tag: push.tag, ...(push.digest === undefined ? {} : { pushedDigest: push.digest }), includeBaseline: false, dryRun: false, reason: 'event', receivedAt })) queued++;
     }
     return { queued, ignored: pushes.length - queued };
@@ -385,7 +385,7 @@ export class SigningService {
     const out: { repository: string; tag: string }[] = [];
     for (const repository of repositories.filter((r) => r.startsWith(`${rule.namespace}/`)).sort()) {
       const repo = registry.repository({ registry: rule.registry, repository });
-      for (const tag of [...(await repo.tags(options))].sort()) if (!isReferrersTag(tag)) out.push({ repository, tag });
+      for (const tag of [...(await repo.tags(options))].sort()) if (parseReferrersTag(tag) === undefined) out.push({ repository, tag });
     }
     return out;
   }
