@@ -149,7 +149,7 @@ export class Authenticator {
     if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && transport.isPlainHttp(realm.host))) {
       throw new OciError('RESPONSE_INVALID', `registry ${registry} named token realm ${realm.origin}${realm.pathname}, which is not HTTPS; list its host in plainHttpHosts to allow it`);
     }
-    if (credential !== undefined) checkTokenRealm(registry, realm, this.options.allowedTokenRealms ?? new Set());
+    if (credential !== undefined) await checkTokenRealm(registry, realm, this.options.allowedTokenRealms ?? new Set());
     const what = `token for ${scopes.join(' ') || 'registry access'} at ${registry}`;
     let request: HttpRequest;
     if (credential !== undefined && 'identityToken' in credential) {

@@ -7,9 +7,10 @@
  *   - is an IP literal or a host without a registrable domain (`localhost`) equal to the registry's host (any port), or
  *   - is listed, as a canonical host[:port], in the client's `allowedTokenRealms`.
  * Anonymous token requests carry nothing and may go to any realm. Hosts are compared only in canonical form
- * (reference.ts `canonicalRegistry`).
+ * (reference.ts `canonicalRegistry`). tldts (the whole Public Suffix List) is imported when credentials first meet a
+ * token realm: a process that never sends credentials to a token service (`signgate serve` on the embedded
+ * configuration) does not hold it.
  */
-import { getDomain } from 'tldts';
 import { OciError } from './errors.js';
 import { canonicalRegistry } from './reference.js';
 import { hostName } from './transport.js';
@@ -47,16 +48,20 @@ function realmHost(realm: URL): string | undefined {
   }
 }
 
-/** The site a host belongs to: its registrable domain, or the host itself (IP literals, `localhost`, bare names). */
-function site(host: string): string {
-  return getDomain(host, { allowPrivateDomains: true }) ?? host;
+let publicSuffixList: Promise<typeof import('tldts')> | undefined;
+
+/** How to find the site a host belongs to: its registrable domain, or the host itself (IP literals, `localhost`, bare names). */
+async function siteOf(): Promise<(host: string) => string> {
+  const { getDomain } = await (publicSuffixList ??= import('tldts'));
+  return (host) => getDomain(host, { allowPrivateDomains: true }) ?? host;
 }
 
 /**
  * Throws TOKEN_REALM_REFUSED unless `registry` (host[:port]) may send its credentials to `realm` (see the file header).
  * Call it only when there are credentials to send.
  */
-export function checkTokenRealm(registry: string, realm: URL, allowed: ReadonlySet<string>): void {
+export async function checkTokenRealm(registry: string, realm: URL, allowed: ReadonlySet<string>): Promise<void> {
+  const site = await siteOf();
   const own = canonicalRegistry(registry, { singleLabel: true });
   const host = realmHost(realm);
   if (host !== undefined && (allowed.has(host) || site(hostName(host)) === site(hostName(own)))) return;
