@@ -41,6 +41,8 @@ export interface RegistryStartOptions {
   readonly deleteEnabled?: boolean;
   /** PEM CA bundle the registry trusts for https:// notification endpoints (its SSL_CERT_FILE, which Go reads). */
   readonly notificationsCaPem?: string;
+  /** `http.relativeurls`: Location headers without scheme and host, so that a proxy in front keeps the client's origin. */
+  readonly relativeUrls?: boolean;
 }
 
 export interface NotificationEndpoint {
@@ -118,6 +120,7 @@ export async function startRegistry(options: RegistryStartOptions = {}): Promise
     'http:',
     '  addr: 127.0.0.1:0',
     `  secret: ${randomBytes(16).toString('hex')}`,
+    ...(options.relativeUrls ? ['  relativeurls: true'] : []),
   ];
   if (options.tls) {
     await writeFile(join(dir, 'tls.crt'), options.tls.certPem);

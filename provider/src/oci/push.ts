@@ -113,6 +113,21 @@ export async function pushSignature(repo: Repository, input: PushSignatureInput,
   const annotations = { [ANNOTATION_CREATED]: created, ...input.annotations };
   const subject = { mediaType: input.subject.mediaType, digest: input.subject.digest, size: input.subject.size };
   const bytes = packSignatureManifest({ subject, envelope, config, annotations });
-  const manifest = await pushManifest(repo, bytes, MEDIA_TYPE_OCI_MANIFEST, undefined, signal);
+  let manifest: Descriptor;
+  try {
+    manifest = await pushManifest(repo, bytes, MEDIA_TYPE_OCI_MANIFEST, undefined, signal);
+  } catch (error) {
+    // docker-registry 2.8 can refuse a manifest whose blob another client is uploading into the same repository at
+    // that moment (400 MANIFEST_BLOB_UNKNOWN; signatures of one repository share their config blob): the blobs are
+    // pushed again (HEAD first) and the manifest once more; a second refusal is the registry's answer
+    if (!isBlobUnknown(error)) throw error;
+    await pushBlob(repo, input.envelope, input.envelopeMediaType, signal);
+    await pushBlob(repo, SIGNATURE_CONFIG_CONTENT, ARTIFACT_TYPE_NOTARY_SIGNATURE, signal);
+    manifest = await pushManifest(repo, bytes, MEDIA_TYPE_OCI_MANIFEST, undefined, signal);
+  }
   return { manifest, envelope };
+}
+
+function isBlobUnknown(error: unknown): boolean {
+  return error instanceof OciError && error.code === 'REGISTRY_REJECTED' && /\(registry says [^)]*MANIFEST_BLOB_UNKNOWN/.test(error.message);
 }
