@@ -10,10 +10,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startKubernetesSigner, type KubernetesSigner } from '../../provider/src/cli/signerKubernetes.js';
-import { kubeClientFromConfig, KubeError, LEADER_LABEL, type KubeClient } from '../../provider/src/k8s/index.js';
+import { KubeError, LEADER_LABEL, type KubeClient } from '../../provider/src/k8s/index.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
 import { createSignerApp, SignerMetrics, startServer, type RunningServer } from '../../provider/src/server/index.js';
 import { KubeApiTestServer } from '../support/kubeApiServer.js';
@@ -22,6 +21,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { SIGNER_TOKEN } from '../support/signerFiles.js';
 import { waitFor } from '../support/waitFor.js';
+import { clientFor } from '../unit/k8s/helpers.js';
 import { pushImage } from '../unit/verify/fixtures.js';
 
 const NS = 'signgate-system';
@@ -56,9 +56,7 @@ describe('signgate signer serve --kubernetes: SigningRule CRs, ConfigMap baselin
   const holder = (): unknown => (api.get('coordination.k8s.io/v1', 'Lease', 'signgate-signer', NS)?.spec as Record<string, unknown> | undefined)?.holderIdentity;
 
   function kubeClient(replica: { cut: boolean }): KubeClient {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({ clusters: [{ name: 't', server: api.url, skipTLSVerify: true }], users: [{ name: 't', token: KUBE_TOKEN }], contexts: [{ name: 't', cluster: 't', user: 't' }], currentContext: 't' });
-    const real = kubeClientFromConfig(kc);
+    const real = clientFor(api, KUBE_TOKEN);
     const cutOff = (): Promise<never> => Promise.reject(new KubeError('KUBE_UNREACHABLE', 'cut off by the test'));
     return {
       request: (method, path, options) => (replica.cut ? cutOff() : real.request(method, path, options)),

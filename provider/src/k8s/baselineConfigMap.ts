@@ -11,6 +11,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { SigningError, type Baseline, type BaselineStore } from '../signing/index.js';
 import type { KubeClient } from './client.js';
 import { KubeError } from './errors.js';
+import { record } from './status.js';
 
 /** What a ConfigMap may hold (the API server's limit on data + binaryData), less room for metadata. */
 export const MAX_BASELINE_CONFIGMAP_BYTES = 1024 * 1024 - 16 * 1024;
@@ -22,10 +23,6 @@ const PREFIX = 'signgate-baseline-';
 export function baselineConfigMapName(rule: string): string {
   const name = `${PREFIX}${rule}`;
   return name.length <= 253 ? name : `${PREFIX}${createHash('sha256').update(rule).digest('hex').slice(0, 32)}`;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** The compact text of `tags` (`repository:tag` -> `sha256:<hex>`), grouped by repository, sorted. */

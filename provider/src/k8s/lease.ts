@@ -16,6 +16,7 @@
 import type { KubeClient } from './client.js';
 import { KubeError, kubeErrorWhile } from './errors.js';
 import { defaultSleep, type Sleep } from './informer.js';
+import { record } from './status.js';
 
 export const LEADER_LABEL = 'signgate.dev/signer-leader';
 
@@ -62,10 +63,6 @@ interface LeaseRecord {
   readonly acquireTime: string | undefined;
   /** The spec as JSON: a change of it is a sign of life of the holder. */
   readonly fingerprint: string;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** The fields of a Lease the election reads; throws KubeError KUBE_RESPONSE when it is not a Lease. */

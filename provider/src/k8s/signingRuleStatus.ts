@@ -9,7 +9,7 @@ import type { RuleStatus } from '../signing/index.js';
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './informer.js';
 import { objectPath, type WatchedKind } from './kinds.js';
-import { conditionUpdate, generationOf, MAX_CONDITION_MESSAGE, type ReadyCondition } from './status.js';
+import { conditionUpdate, generationOf, MAX_CONDITION_MESSAGE, record, type ReadyCondition } from './status.js';
 
 export const SIGNING_RULE_KIND: WatchedKind = Object.freeze({ kind: 'SigningRule', plural: 'signingrules', namespaced: false });
 
@@ -18,10 +18,6 @@ export interface RuleProblem {
   /** CamelCase condition reason: InvalidSpec, KeyUnavailable, RemovingSignatures, RemovalFailed, ... */
   readonly reason: string;
   readonly message: string;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function bounded(text: string): string {

@@ -17,7 +17,7 @@ import { defaultSleep, startInformer, type Backoff, type KubeObject, type Sleep 
 import { collectionPath, GROUP, objectPath, VERSION } from './kinds.js';
 import { createSecretWatch, secretData } from './secrets.js';
 import { ruleStatusPatch, SIGNING_RULE_KIND, writeRuleStatus, type RuleProblem } from './signingRuleStatus.js';
-import { reasonOf } from './status.js';
+import { reasonOf, record } from './status.js';
 
 export const REMOVE_SIGNATURES_FINALIZER = 'signgate.dev/remove-signatures';
 
@@ -55,10 +55,6 @@ export interface SigningRuleController {
   /** The key Secret reader for cli/'s key opening (PEM text of two entries). */
   readKeySecret(secretName: string, entries: { readonly key: string; readonly certificateChain: string }): Promise<{ readonly key: string; readonly certificateChain: string; readonly label: string }>;
   close(): Promise<void>;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 const nameOf = (o: KubeObject): string => String(record(o.metadata).name ?? '');
@@ -118,7 +114,8 @@ export function startSigningRuleController(options: SigningRuleControllerOptions
   let problems = new Map<string, RuleProblem>();
   let keyProblems: ReadonlyMap<string, Error> = new Map();
   let applied: string | undefined;
-  const removals = new Map<string, { running: boolean; failure?: { message: string; at: number } }>();
+  /** Removals under way or failed; a failed one waits for the next status refresh (never retried by its own report). */
+  const removals = new Map<string, { running: boolean; waiting: boolean; failure?: { message: string; at: number } }>();
   const secrets = createSecretWatch({ client, onChange: () => void runner.run(), ...(options.sleep ? { sleep: options.sleep } : {}), ...(options.backoff ? { backoff: options.backoff } : {}) });
   const informer = startInformer({
     client,
@@ -219,10 +216,10 @@ export function startSigningRuleController(options: SigningRuleControllerOptions
 
   function startRemoval(object: KubeObject, rule: SigningRuleConfig, without: readonly string[]): void {
     const name = rule.name;
-    const state = removals.get(name) ?? { running: false };
+    const state = removals.get(name) ?? { running: false, waiting: false };
     removals.set(name, state);
     const retryMs = options.removalRetryMs ?? 60_000;
-    if (state.running || (state.failure !== undefined && clock().getTime() < state.failure.at + retryMs)) return;
+    if (state.running || state.waiting || (state.failure !== undefined && clock().getTime() < state.failure.at + retryMs)) return;
     state.running = true;
     void (async () => {
       try {
@@ -232,6 +229,7 @@ export function startSigningRuleController(options: SigningRuleControllerOptions
         await patchFinalizers(object, without);
       } catch (error) {
         state.failure = { message: (error as Error).message, at: clock().getTime() };
+        state.waiting = true;
         options.log('error', `removing the signatures of deleted SigningRule ${name} failed: ${state.failure.message}`, name);
       } finally {
         state.running = false;
@@ -243,6 +241,7 @@ export function startSigningRuleController(options: SigningRuleControllerOptions
   const refresh = (async () => {
     while (!abort.signal.aborted) {
       await sleep(options.statusIntervalMs ?? 5000, abort.signal);
+      for (const state of removals.values()) state.waiting = false;
       if (!abort.signal.aborted && options.isLeader()) await runner.run();
     }
   })();

@@ -41,7 +41,8 @@ export function issueMessage(issues: readonly ConfigIssue[]): string {
   return text.length > MAX_CONDITION_MESSAGE ? `${text.slice(0, MAX_CONDITION_MESSAGE - 20)}\n... (truncated)` : text;
 }
 
-function record(value: unknown): Record<string, unknown> {
+/** `value` as a plain object to read fields from (anything else reads as empty): the API's JSON is checked field by field. */
+export function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
