@@ -36,6 +36,7 @@ import type { BenchResult } from './measure.js';
 
 const VERDICTS = 100_000;
 const RSS_GOAL_MIB = 150;
+const SEAL_KEY = 'bench-shared-cache-seal-key-0123456789';
 const COLD_IMAGES = 20;
 const KEYS_PER_REQUEST = 20;
 const KEY_PREFIX = 'signgate:v1:online';
@@ -126,8 +127,9 @@ export async function benchSharedCache(): Promise<BenchResult[]> {
     const pki = await createPki({ at: new Date() });
     const tls = await createTlsServerCertificate({ at: new Date(), hosts: ['127.0.0.1'] });
     const dir = await dirs.make();
-    const files = { config: join(dir, 'signgate.yaml'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+    const files = { config: join(dir, 'signgate.yaml'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), sealKey: join(dir, 'shared-cache-key') };
     await writeFile(files.config, trustConfigYaml(pki.root.pem));
+    await writeFile(files.sealKey, SEAL_KEY);
     await writeFile(files.cert, tls.certChainPem);
     await writeFile(files.key, tls.keyPem);
     const common = ['--config', files.config, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--tls-cert', files.cert, '--tls-key', files.key];
@@ -137,7 +139,7 @@ export async function benchSharedCache(): Promise<BenchResult[]> {
     // (b) the cluster, without and with the shared cache
     const perImage = async (shared: boolean, run: string): Promise<{ requests: number; verifications: number }> => {
       redis = shared ? await startRedis() : undefined;
-      const extra = redis !== undefined ? ['--shared-cache', redis.url] : [];
+      const extra = redis !== undefined ? ['--shared-cache', redis.url, '--shared-cache-key-file', files.sealKey] : [];
       const pair = [await startReplica([...common, ...extra]), await startReplica([...common, ...extra])];
       replicas.push(...pair);
       const keys = await coldImages(client, proxy.host, pki, run, COLD_IMAGES);
@@ -165,7 +167,7 @@ export async function benchSharedCache(): Promise<BenchResult[]> {
     // (a) one provider with 100,000 cached verdicts, filled through the shared cache
     redis = await startRedis();
     const big = ['--verdict-cache-size', String(VERDICTS), '--verdict-cache-bytes', String(4 * 1024 ** 3), '--verdict-cache-ttl', '3600s'];
-    const provider = await startReplica([...common, ...big, '--shared-cache', redis.url]);
+    const provider = await startReplica([...common, ...big, '--shared-cache', redis.url, '--shared-cache-key-file', files.sealKey]);
     replicas.push(provider);
     const [seedKey = ''] = await coldImages(client, proxy.host, pki, 'seed', 1);
     const [seed] = await post(agent, provider, tls.ca.pem, [seedKey]);
@@ -183,7 +185,7 @@ export async function benchSharedCache(): Promise<BenchResult[]> {
         const subject = subjectOf(i);
         const verdict = JSON.parse(template.split(seedSubject).join(subject)) as Verdict;
         const key: SharedVerdictKey = { scope: '', subject, configDigest };
-        batch.set(`${KEY_PREFIX}:verdict:${configDigest}::${subject}`, encodeSharedVerdict(key, { subject: 0, repository: 0 }, expiresAt, verdict), 'PX', 3_600_000);
+        batch.set(`${KEY_PREFIX}:verdict:${configDigest}::${subject}`, encodeSharedVerdict(key, { subject: 0, repository: 0 }, expiresAt, verdict, Buffer.from(SEAL_KEY)), 'PX', 3_600_000);
         keys.push(subject);
       }
       await batch.exec();

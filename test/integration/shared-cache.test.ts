@@ -6,6 +6,7 @@
  * registry request" is observed, not inferred.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -24,6 +25,10 @@ import { TempDirs, pushImage, signImage } from '../unit/verify/fixtures.js';
 
 const TOKEN = 'shared-cache-events-token-0123456789';
 const PASSWORD = 'shared-cache-test-password';
+const SEAL_KEY = 'shared-cache-seal-key-0123456789abcdef';
+/** A value's JSON sealed with `key` in the documented format (`<base64url HMAC-SHA256>.<JSON>`), written independently. */
+const sealWith = (key: string, json: string): string => `${createHmac('sha256', key).update(json).digest('base64url')}.${json}`;
+const jsonOf = (value: string): string => value.slice(value.indexOf('.') + 1);
 
 interface Replica {
   readonly name: string;
@@ -103,14 +108,15 @@ describe('shared verdict cache: two signgate serve replicas on one redis-server 
     spy.on('error', () => undefined); // the outage test kills the server under it
     await spy.connect();
     const dir = await dirs.make();
-    const files = { config: join(dir, 'signgate.yaml'), token: join(dir, 'token'), password: join(dir, 'redis-password'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+    const files = { config: join(dir, 'signgate.yaml'), token: join(dir, 'token'), password: join(dir, 'redis-password'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), sealKey: join(dir, 'shared-cache-key') };
     await writeFile(files.config, trustConfigYaml(pki.root.pem));
     await writeFile(files.token, `${TOKEN}\n`);
     await writeFile(files.password, `${PASSWORD}\n`);
+    await writeFile(files.sealKey, `${SEAL_KEY}\n`);
     await writeFile(files.cert, tls.certChainPem);
     await writeFile(files.key, tls.keyPem);
     const common = ['--config', files.config, '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--tls-cert', files.cert, '--tls-key', files.key];
-    const shared = ['--shared-cache', `redis://127.0.0.1:${redis.port}/0`, '--shared-cache-password-file', files.password];
+    const shared = ['--shared-cache', `redis://127.0.0.1:${redis.port}/0`, '--shared-cache-password-file', files.password, '--shared-cache-key-file', files.sealKey];
     const a = await startReplica('A', [...common, ...shared, '--events-token-file', files.token]);
     await startReplica('B', [...common, ...shared]);
     registry = await startRegistry({ notifications: { url: `${a.url}/v1/registry-events`, headers: { Authorization: `Bearer ${TOKEN}` } }, notificationsCaPem: ca });
@@ -150,11 +156,14 @@ describe('shared verdict cache: two signgate serve replicas on one redis-server 
 
   it('a garbage or forged value planted in Redis is not trusted: B verifies itself, counts and logs the refusal', async function () {
     const refused: string[] = [];
+    const forgedPass = (value: string): string => jsonOf(value).replaceAll('"isSuccess":false', '"isSuccess":true').replaceAll('"errorReason":"SIGNATURE_NOT_FOUND"', '"errorReason":""');
     for (const [what, plant] of [
-      ['not JSON', (): string => '{"format":"signgate-verdict/v1",'],
-      ['a pass written for another subject', (value: string): string => value.replace(/"subject":"[^"]*"/, '"subject":"127.0.0.1:1/other/image@sha256:' + '0'.repeat(64) + '"').replace('"isSuccess":false', '"isSuccess":true')],
+      ['a well-formed pass for this very image, unsealed', forgedPass],
+      ['the same pass sealed with another key', (value: string): string => sealWith('another-key-of-at-least-32-bytes-xx', forgedPass(value))],
+      ['not JSON, sealed with the replicas\' key (a replica gone wrong)', (): string => sealWith(SEAL_KEY, '{"format":"signgate-verdict/v1",')],
+      ['a pass written for another subject, sealed', (value: string): string => sealWith(SEAL_KEY, jsonOf(value).replace(/"subject":"[^"]*"/, '"subject":"127.0.0.1:1/other/image@sha256:' + '0'.repeat(64) + '"').replace('"isSuccess":false', '"isSuccess":true'))],
     ] as const) {
-      const image = await pushImage(repo(), `planted-${what.length}`, `layer ${what}`);
+      const image = await pushImage(repo(), `planted-${refused.length}`, `layer ${what}`);
       assert.equal(decided(await verify(replica('A'), ca, key(image)), 'A').isSuccess, false, `${what}: an unsigned image fails`);
       const [stored] = await waitFor(async () => {
         const keys = await spy?.keys(`*:verdict:*${image.digest}`);
@@ -175,7 +184,7 @@ describe('shared verdict cache: two signgate serve replicas on one redis-server 
     // the warn line is rate-limited (one per 30 s and kind): the first refusal is logged, naming the image
     const logged = replica('B').process.lines.filter((l) => l.level === 40 && /^shared cache lookup refused a value/.test(l.msg));
     assert.equal(logged.length, 1, JSON.stringify(logged));
-    assert.match(String(logged[0]?.detail), new RegExp(`${refused[0] ?? 'none'}: SHARED_CACHE_VALUE_INVALID: is not JSON`));
+    assert.match(String(logged[0]?.detail), new RegExp(`${refused[0] ?? 'none'}: SHARED_CACHE_VALUE_INVALID: is not sealed with this replica's shared-cache key`));
   });
 
   it('a registry event received by A invalidates B\'s answer (epoch in Redis, message on the channel)', async function () {

@@ -48,6 +48,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s-registry" (include "signgate.fullname" .) -}}
 {{- end -}}
 
+{{/* The Secret with the key that seals shared verdicts: sharedCache.keySecret.name, else the one the chart generates. */}}
+{{- define "signgate.sharedCache.keySecretName" -}}
+{{- default (printf "%s-shared-cache-key" (include "signgate.fullname" .)) .Values.sharedCache.keySecret.name -}}
+{{- end -}}
+
 {{/* Secrets in the release namespace the provider reads: registry credentials and rbac.secretNames. */}}
 {{- define "signgate.readableSecrets" -}}
 {{- $names := list -}}

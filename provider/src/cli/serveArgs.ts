@@ -65,14 +65,18 @@ export interface ServeSettings {
 }
 
 
-/** --shared-cache with its password and CA files; the URL is checked here, so a typo stops the start (exit 2). */
+/** --shared-cache with its key, password and CA files; the URL is checked here, so a typo stops the start (exit 2). */
 function sharedCacheSettings(get: (name: string) => string | undefined): { sharedCache?: SharedCacheSettings } {
   const url = get('shared-cache');
   const passwordFile = get('shared-cache-password-file');
   const caFile = get('shared-cache-ca');
+  const keyFile = get('shared-cache-key-file');
   if (url === undefined) {
-    if (passwordFile !== undefined || caFile !== undefined) throw new UsageError('--shared-cache-password-file and --shared-cache-ca need --shared-cache URL');
+    if (passwordFile !== undefined || caFile !== undefined || keyFile !== undefined) throw new UsageError('--shared-cache-key-file, --shared-cache-password-file and --shared-cache-ca need --shared-cache URL');
     return {};
+  }
+  if (keyFile === undefined) {
+    throw new UsageError('--shared-cache needs --shared-cache-key-file FILE: a secret of at least 32 bytes, the same on every replica (e.g. head -c 32 /dev/urandom | base64 > key), without which anyone who can write to Redis could plant a passing verdict');
   }
   try {
     parseSharedCacheUrl(url);
@@ -80,7 +84,7 @@ function sharedCacheSettings(get: (name: string) => string | undefined): { share
     if (error instanceof SharedCacheError) throw new UsageError(error.message);
     throw error;
   }
-  return { sharedCache: { url, ...(passwordFile !== undefined ? { passwordFile } : {}), ...(caFile !== undefined ? { caFile } : {}) } };
+  return { sharedCache: { url, keyFile, ...(passwordFile !== undefined ? { passwordFile } : {}), ...(caFile !== undefined ? { caFile } : {}) } };
 }
 
 function duration(text: string, what: string): number {

@@ -61,6 +61,12 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
   },
   { name: 'shared-cache-password-file', env: 'SIGNGATE_SHARED_CACHE_PASSWORD_FILE', value: 'FILE', help: 'the Redis password, read from this file (e.g. a mounted Secret) instead of the URL' },
   { name: 'shared-cache-ca', env: 'SIGNGATE_SHARED_CACHE_CA', value: 'FILE', help: 'PEM CA bundle that verifies a rediss:// server', fallback: 'the system CAs' },
+  {
+    name: 'shared-cache-key-file',
+    env: 'SIGNGATE_SHARED_CACHE_KEY_FILE',
+    value: 'FILE',
+    help: 'required with --shared-cache: a secret of at least 32 bytes, the same on every replica, that seals each shared verdict (HMAC-SHA256), so that whoever can write to Redis cannot plant one',
+  },
   { name: 'tag-cache-size', env: 'SIGNGATE_TAG_CACHE_SIZE', value: 'N', help: 'tag resolutions and referrer lists kept per registry client (TTL: the Store ttl)', fallback: '10000' },
   { name: 'content-cache-bytes', env: 'SIGNGATE_CONTENT_CACHE_BYTES', value: 'N', help: 'bytes of verified manifests and signatures kept', fallback: '67108864' },
   { name: 'drop-tag', env: 'SIGNGATE_DROP_TAG', value: '[true|false]', boolean: true, help: 'mutate answers host/repo@digest instead of host/repo:tag@digest', fallback: 'false' },

@@ -8,11 +8,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { connectSharedCache, parseSharedCacheUrl, SharedVerdictCache, type SharedCacheOperation, type SharedCacheOutcome } from '../verify/index.js';
+import { connectSharedCache, MIN_SHARED_CACHE_KEY_BYTES, parseSharedCacheUrl, SharedVerdictCache, type SharedCacheOperation, type SharedCacheOutcome } from '../verify/index.js';
 import { UsageError } from './io.js';
 
 export interface SharedCacheSettings {
   readonly url: string;
+  /** The secret that seals shared verdicts (HMAC-SHA256), the same on every replica. */
+  readonly keyFile: string;
   readonly passwordFile?: string;
   readonly caFile?: string;
 }
@@ -35,6 +37,10 @@ export async function startSharedCache(settings: SharedCacheSettings, registry: 
   const password = settings.passwordFile !== undefined ? (await readSecretFile(settings.passwordFile, '--shared-cache-password-file', 'Redis password')).replace(/\r?\n$/, '') : undefined;
   const caPem = settings.caFile !== undefined ? await readSecretFile(settings.caFile, '--shared-cache-ca', 'CA bundle') : undefined;
   if (caPem !== undefined && !url.tls) throw new UsageError('--shared-cache-ca is for a rediss:// (TLS) URL; use rediss:// or drop --shared-cache-ca');
+  const macKey = Buffer.from((await readSecretFile(settings.keyFile, '--shared-cache-key-file', 'shared-cache key')).replace(/\r?\n$/, ''), 'utf8');
+  if (macKey.byteLength < MIN_SHARED_CACHE_KEY_BYTES) {
+    throw new UsageError(`--shared-cache-key-file ${settings.keyFile}: the key has ${macKey.byteLength} bytes, fewer than ${MIN_SHARED_CACHE_KEY_BYTES}; write a longer random secret (e.g. head -c 32 /dev/urandom | base64), the same on every replica`);
+  }
   const registers = [registry];
   const operations = new Counter({
     name: 'signgate_shared_cache_operations_total',
@@ -60,6 +66,7 @@ export async function startSharedCache(settings: SharedCacheSettings, registry: 
   const shared = new SharedVerdictCache({
     client,
     clock,
+    macKey,
     keyPrefix,
     timeoutMs: CALL_TIMEOUT_MS,
     events: {

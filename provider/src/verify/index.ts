@@ -54,4 +54,4 @@ export {
   type SharedVerdictCacheOptions,
 } from './sharedCache.js';
 export { connectSharedCache, parseSharedCacheUrl, type SharedCacheUrl } from './sharedCacheRedis.js';
-export { SharedCacheError, type SharedCacheErrorCode } from './sharedVerdict.js';
+export { MIN_SHARED_CACHE_KEY_BYTES, SharedCacheError, type SharedCacheErrorCode } from './sharedVerdict.js';

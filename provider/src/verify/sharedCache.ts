@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Verdict } from './verdict.js';
-import { decodeSharedVerdict, encodeSharedVerdict, SharedCacheError, type Epochs, type SharedVerdictKey } from './sharedVerdict.js';
+import { decodeSharedVerdict, encodeSharedVerdict, MIN_SHARED_CACHE_KEY_BYTES, SharedCacheError, type Epochs, type SharedVerdictKey } from './sharedVerdict.js';
 
 /** The Redis commands the shared cache uses; each rejects on any failure. */
 export interface SharedCacheClient {
@@ -49,6 +49,8 @@ export interface Invalidation {
 export interface SharedVerdictCacheOptions {
   readonly client: SharedCacheClient;
   readonly clock: () => Date;
+  /** The key every replica seals and checks values with (at least MIN_SHARED_CACHE_KEY_BYTES bytes). */
+  readonly macKey: Uint8Array;
   /** Prefix of every key and of the channel (default `signgate:v1`). */
   readonly keyPrefix?: string;
   /** Bound on each Redis call (default 50 ms). */
@@ -89,6 +91,7 @@ export class SharedVerdictCache {
     for (const [name, v] of [['timeoutMs', this.timeoutMs], ['lockMs', this.lockMs], ['pollMs', this.pollMs]] as const) {
       if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`shared cache ${name} must be a positive integer, got ${String(v)}`);
     }
+    if (options.macKey.byteLength < MIN_SHARED_CACHE_KEY_BYTES) throw new RangeError(`the shared cache key must have at least ${MIN_SHARED_CACHE_KEY_BYTES} bytes, got ${options.macKey.byteLength}`);
   }
 
   /** The shared verdict for `key`, or the epochs to write one under after verifying (never throws). */
@@ -103,7 +106,7 @@ export class SharedVerdictCache {
   async store(key: SharedVerdictKey, epochs: Epochs, verdict: Verdict, ttlMs: number): Promise<void> {
     if (!(ttlMs > 0)) return;
     const expiresAt = this.options.clock().getTime() + ttlMs;
-    await this.call('store', () => this.client.set(this.verdictKey(key), encodeSharedVerdict(key, epochs, expiresAt, verdict), Math.ceil(ttlMs)), 'ok');
+    await this.call('store', () => this.client.set(this.verdictKey(key), encodeSharedVerdict(key, epochs, expiresAt, verdict, this.options.macKey), Math.ceil(ttlMs)), 'ok');
   }
 
   /**
@@ -187,7 +190,7 @@ export class SharedVerdictCache {
     const epochs = { subject: counter(subjectEpoch), repository: counter(repositoryEpoch) };
     if (value !== null && value !== undefined) {
       try {
-        const hit = decodeSharedVerdict(value, key, epochs, this.options.clock().getTime());
+        const hit = decodeSharedVerdict(value, key, epochs, this.options.clock().getTime(), this.options.macKey);
         if (hit !== undefined) return { hit };
       } catch (error) {
         this.events.operation?.(op, 'invalid', `${key.subject}: ${describe(error)}`);

@@ -4,7 +4,13 @@
  * when it names the key it was read for (subject, scope, configuration digest), carries the invalidation epochs
  * current now, has not expired, and has the full verdict shape. The verdict is then made again by `makeVerdict`, so
  * `succeeded` and `artifactReports` come from its reports, never from Redis.
+ *
+ * Every value is sealed with an HMAC-SHA256 under the replicas' shared key (`--shared-cache-key-file`): a value is
+ * `<base64url MAC>.<JSON>`, and the MAC is checked (constant time) before the JSON is parsed, so whoever can write to
+ * Redis without the key cannot plant a verdict, however well-formed. A sealed value replayed for its own key under
+ * the same epochs can still come back until it expires (bounded by the verdict TTL).
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SigngateError } from '../errors.js';
 import { makeVerdict, type Verdict, type VerifierReport } from './verdict.js';
 
@@ -35,8 +41,16 @@ export interface Epochs {
   readonly repository: number;
 }
 
-export function encodeSharedVerdict(key: SharedVerdictKey, epochs: Epochs, expiresAt: number, verdict: Verdict): string {
-  return JSON.stringify({
+/** Bytes a shared-cache key must have at least (HMAC-SHA256: a key shorter than the hash weakens it). */
+export const MIN_SHARED_CACHE_KEY_BYTES = 32;
+const MAC_CHARS = 43; // base64url of 32 bytes, unpadded
+
+function mac(macKey: Uint8Array, json: string): Buffer {
+  return createHmac('sha256', macKey).update(json, 'utf8').digest();
+}
+
+export function encodeSharedVerdict(key: SharedVerdictKey, epochs: Epochs, expiresAt: number, verdict: Verdict, macKey: Uint8Array): string {
+  const json = JSON.stringify({
     format: SHARED_VERDICT_FORMAT,
     subject: key.subject,
     scope: key.scope,
@@ -46,6 +60,7 @@ export function encodeSharedVerdict(key: SharedVerdictKey, epochs: Epochs, expir
     expiresAt,
     verdict: { version: verdict.version, isSuccess: verdict.isSuccess, traceID: verdict.traceID, timestamp: verdict.timestamp, verifierReports: verdict.verifierReports },
   });
+  return `${mac(macKey, json).toString('base64url')}.${json}`;
 }
 
 type Json = Record<string, unknown>;
@@ -81,11 +96,17 @@ export function decodeSharedVerdict(
   key: SharedVerdictKey,
   epochs: Epochs,
   now: number,
+  macKey: Uint8Array,
 ): { readonly verdict: Verdict; readonly expiresAt: number } | undefined {
   if (text.length > MAX_SHARED_VERDICT_CHARS) throw invalid(`is ${text.length} characters, more than ${MAX_SHARED_VERDICT_CHARS}`);
+  const json = text.slice(MAC_CHARS + 1);
+  const said = Buffer.from(text.slice(0, MAC_CHARS), 'base64url');
+  if (text[MAC_CHARS] !== '.' || said.length !== 32 || !timingSafeEqual(said, mac(macKey, json))) {
+    throw invalid('is not sealed with this replica\'s shared-cache key (written by something else, or the replicas have different --shared-cache-key-file keys)');
+  }
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = JSON.parse(json);
   } catch {
     throw invalid('is not JSON');
   }

@@ -20,6 +20,7 @@ import { startServer } from '../../../provider/src/server/index.js';
 import { createKeyPair, issueCertificate, type IssuedCertificate } from '../../support/pki.js';
 import { createTlsServerCertificate } from '../../support/tlsCerts.js';
 import { certificateRequired } from '../../support/tlsFailures.js';
+import { loadChart } from '../../support/helmTemplate.js';
 import { httpsCall } from '../server/tlsClient.js';
 
 const CHART = join(import.meta.dirname, '..', '..', '..', 'charts', 'signgate');
@@ -29,20 +30,13 @@ const deployment = read('templates/deployment.yaml');
 const tlsProviders = read('templates/tls-providers.yaml');
 const rbac = read('templates/rbac.yaml');
 
-/** `{{ .Values.a.b }}` replaced by the default value; the clientAuth `if` kept (it is enabled by default). */
+/** The provider container's arguments as the chart renders them with its default values. */
 function defaultArgs(): string[] {
-  const block = /args:\n([\s\S]*?)\n\s+env:/.exec(deployment)?.[1] ?? '';
-  return block
-    .split('\n')
-    .filter((l) => !/^\s*\{\{-? (if|end)\b.*\}\}\s*$/.test(l))
-    .map((l) => l.replace(/^\s*- /, ''))
-    .map((l) =>
-      l.replace(/\{\{ \.Values\.([\w.]+) \}\}/g, (_m, path: string) => {
-        const v = path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], values);
-        assert.equal(typeof v, 'string', `values.yaml ${path}`);
-        return v as string;
-      }),
-    );
+  const chart = loadChart(CHART, { name: 'signgate', namespace: 'signgate-system', values: {} }, ['deployment.yaml']);
+  const d = chart.documents('deployment.yaml').find((doc) => doc.kind === 'Deployment') as { spec: { template: { spec: { containers: { args: string[] }[] } } } } | undefined;
+  const args = d?.spec.template.spec.containers[0]?.args;
+  assert.ok(args !== undefined, 'the Deployment has a container with args');
+  return args;
 }
 
 describe('charts/signgate: mTLS wiring (structural, then a real TLS exchange)', function () {

@@ -59,8 +59,29 @@ describe('charts/signgate: shared verdict cache (sharedCache.*) and verdict cach
     const ours = Object.fromEntries(Object.entries(r.env).filter(([name]) => /^SIGNGATE_(SHARED_CACHE|VERDICT_CACHE)/.test(name)));
     const settings = parseServeArgs([], ours, () => 'config.yaml');
     assert.ok(settings !== 'help');
-    assert.deepEqual(settings.sharedCache, { url: 'rediss://redis-master.redis.svc:6379/0', passwordFile: '/etc/signgate/shared-cache/password/redis-password', caFile: '/etc/signgate/shared-cache/ca/ca.crt' });
+    assert.deepEqual(settings.sharedCache, {
+      url: 'rediss://redis-master.redis.svc:6379/0',
+      keyFile: '/etc/signgate/shared-cache/seal/key',
+      passwordFile: '/etc/signgate/shared-cache/password/redis-password',
+      caFile: '/etc/signgate/shared-cache/ca/ca.crt',
+    });
+    assert.equal(r.container.volumeMounts.find((m) => m.name === 'shared-cache-seal')?.mountPath, '/etc/signgate/shared-cache/seal');
+    assert.deepEqual(r.pod.volumes.find((v) => v.name === 'shared-cache-seal')?.secret, { secretName: 'signgate-shared-cache-key', items: [{ key: 'key', path: 'key' }] });
     assert.equal(settings.verdictCacheBytes, 67_108_864);
+  });
+
+  it('generates the sealing key Secret once (kept across upgrades), or uses sharedCache.keySecret.name', () => {
+    const url = 'redis://redis.redis.svc:6379/0';
+    // this renderer has no lookup/randAlphaNum (helm's own parts): the generating template is checked as text
+    const template = readFileSync(join(CHART, 'templates', 'shared-cache-key-secret.yaml'), 'utf8');
+    assert.match(template, /\$existing := lookup "v1" "Secret" \.Release\.Namespace \$name/);
+    assert.match(template, /\$key := randAlphaNum 48 \| b64enc/, '48 characters: at least the 32 bytes signgate serve requires');
+    assert.match(template, /helm\.sh\/resource-policy: keep/);
+    const own = render({ sharedCache: sharedCache({ url, keySecret: { name: 'my-seal', key: 'seal' } }) });
+    assert.equal(own.env.SIGNGATE_SHARED_CACHE_KEY_FILE, '/etc/signgate/shared-cache/seal/seal');
+    assert.deepEqual(own.pod.volumes.find((v) => v.name === 'shared-cache-seal')?.secret, { secretName: 'my-seal', items: [{ key: 'seal', path: 'seal' }] });
+    const none = loadChart(CHART, { name: 'signgate', namespace: 'signgate-system', values: { sharedCache: sharedCache({ url, keySecret: { name: 'my-seal', key: 'seal' } }) } }, ['shared-cache-key-secret.yaml']).documents('shared-cache-key-secret.yaml');
+    assert.equal(none.length, 0, 'no generated Secret when one is named');
   });
 
   it('the schema takes the defaults and a plain url, and refuses a password in the url, another scheme, or a CA without TLS', () => {

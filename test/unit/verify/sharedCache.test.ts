@@ -4,6 +4,7 @@
  * two replicas, share verdicts, locks and invalidations through one in-memory stand-in for Redis on a pinned clock.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { SharedCacheError, SharedVerdictCache, parseSharedCacheUrl, type SharedCacheClient, type SharedCacheOperation, type SharedCacheOutcome } from '../../../provider/src/verify/index.js';
 import { makeVerdict, type Verdict, type VerifierReport } from '../../../provider/src/verify/verdict.js';
 import { VerdictCache, verdictKey } from '../../../provider/src/verify/verdictCache.js';
@@ -13,6 +14,12 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const SUBJECT = `registry.example.com:5000/team/app@sha256:${'a'.repeat(64)}`;
 const KEY: SharedVerdictKey = { scope: '', subject: SUBJECT, configDigest: 'f'.repeat(64) };
 const EPOCHS = { subject: 0, repository: 0 };
+const MAC_KEY = Buffer.alloc(32, 7);
+/** The documented value format, written here independently: `<base64url HMAC-SHA256(key, JSON)>.<JSON>`. */
+const seal = (json: string): string => `${createHmac('sha256', MAC_KEY).update(json).digest('base64url')}.${json}`;
+const body = (value: string): string => value.slice(value.indexOf('.') + 1);
+/** A sealed value changed in its JSON and sealed again (what a replica holding the key could write). */
+const reseal = (value: string): string => seal(body(value));
 
 function report(isSuccess: boolean, subject = SUBJECT): VerifierReport {
   return {
@@ -92,7 +99,7 @@ describe('verify/sharedCache: the verdict cache shared by replicas', () => {
   let redis: MemoryRedis;
   const replica = (options: { timeoutMs?: number; lockMs?: number; pollMs?: number } = {}): Replica => {
     const events: Replica['events'] = [];
-    const shared = new SharedVerdictCache({ client: redis, clock, ...options, events: { operation: (op, outcome, detail) => void events.push([op, outcome, detail]) } });
+    const shared = new SharedVerdictCache({ client: redis, clock, macKey: MAC_KEY, ...options, events: { operation: (op, outcome, detail) => void events.push([op, outcome, detail]) } });
     return { cache: new VerdictCache({ ttlMs: 60_000 }, clock, shared), shared, events };
   };
   const ck = verdictKey('', SUBJECT, KEY.configDigest);
@@ -104,39 +111,48 @@ describe('verify/sharedCache: the verdict cache shared by replicas', () => {
   });
 
   describe('the value check (decodeSharedVerdict)', () => {
-    const encoded = encodeSharedVerdict(KEY, EPOCHS, T0 + 60_000, verdict(true));
+    const encoded = encodeSharedVerdict(KEY, EPOCHS, T0 + 60_000, verdict(true), MAC_KEY);
 
     it('round-trips a verdict, making succeeded and artifactReports again from its reports', () => {
-      const planted = JSON.parse(encoded) as { verdict: Record<string, unknown> };
+      const planted = JSON.parse(body(encoded)) as { verdict: Record<string, unknown> };
       planted.verdict.succeeded = false;
       planted.verdict.artifactReports = [];
-      const read = decodeSharedVerdict(JSON.stringify(planted), KEY, EPOCHS, T0);
+      const read = decodeSharedVerdict(seal(JSON.stringify(planted)), KEY, EPOCHS, T0, MAC_KEY);
       assert.deepEqual(read?.verdict, verdict(true));
       assert.equal(read?.expiresAt, T0 + 60_000);
     });
 
     it('is outdated (undefined, not an error) under other epochs or once expired', () => {
-      assert.equal(decodeSharedVerdict(encoded, KEY, { subject: 1, repository: 0 }, T0), undefined);
-      assert.equal(decodeSharedVerdict(encoded, KEY, { subject: 0, repository: 1 }, T0), undefined);
-      assert.equal(decodeSharedVerdict(encoded, KEY, EPOCHS, T0 + 60_000), undefined);
+      assert.equal(decodeSharedVerdict(encoded, KEY, { subject: 1, repository: 0 }, T0, MAC_KEY), undefined);
+      assert.equal(decodeSharedVerdict(encoded, KEY, { subject: 0, repository: 1 }, T0, MAC_KEY), undefined);
+      assert.equal(decodeSharedVerdict(encoded, KEY, EPOCHS, T0 + 60_000, MAC_KEY), undefined);
     });
 
     const refusals: [string, string, RegExp][] = [
-      ['not JSON', '{"format":', /is not JSON/],
-      ['another format', encoded.replace('signgate-verdict/v1', 'signgate-verdict/v0'), /has format "signgate-verdict\/v0", not signgate-verdict\/v1/],
-      ['another subject', encoded.replace(`"subject":"${SUBJECT}"`, '"subject":"other.example/x@sha256:00"'), /was written for subject "other\.example\/x@sha256:00"/],
-      ['another configuration', encoded.replace(KEY.configDigest, 'e'.repeat(64)), /was written for configDigest/],
-      ['another scope', encoded.replace('"scope":""', '"scope":"team-a"'), /was written for scope "team-a", not ""/],
-      ['a report about another subject', encoded.replace(`"verifierReports":[{"subject":"${SUBJECT}"`, '"verifierReports":[{"subject":"x"'), /verifierReports\[0\]\.subject is "x", not the key's subject/],
-      ['a pass without a passing report', encodeSharedVerdict(KEY, EPOCHS, T0 + 1, makeVerdict({ isSuccess: true, traceID: 't', now: new Date(T0), verifierReports: [report(false)] })), /isSuccess is true without a passing report/],
-      ['a report without its fields', encoded.replace('"verifierType":"notation",', ''), /verifierReports\[0\]\.verifierType is not a string/],
-      ['a timestamp that is not RFC 3339', encoded.replace('2026-01-01T00:00:00.000Z', 'yesterday'), /timestamp is not an RFC 3339 UTC time/],
+      ['not JSON', seal('{"format":'), /is not JSON/],
+      ['another format', reseal(encoded.replace('signgate-verdict/v1', 'signgate-verdict/v0')), /has format "signgate-verdict\/v0", not signgate-verdict\/v1/],
+      ['another subject', reseal(encoded.replace(`"subject":"${SUBJECT}"`, '"subject":"other.example/x@sha256:00"')), /was written for subject "other\.example\/x@sha256:00"/],
+      ['another configuration', reseal(encoded.replace(KEY.configDigest, 'e'.repeat(64))), /was written for configDigest/],
+      ['another scope', reseal(encoded.replace('"scope":""', '"scope":"team-a"')), /was written for scope "team-a", not ""/],
+      ['a report about another subject', reseal(encoded.replace(`"verifierReports":[{"subject":"${SUBJECT}"`, '"verifierReports":[{"subject":"x"')), /verifierReports\[0\]\.subject is "x", not the key's subject/],
+      ['a pass without a passing report', encodeSharedVerdict(KEY, EPOCHS, T0 + 1, makeVerdict({ isSuccess: true, traceID: 't', now: new Date(T0), verifierReports: [report(false)] }), MAC_KEY), /isSuccess is true without a passing report/],
+      ['a report without its fields', reseal(encoded.replace('"verifierType":"notation",', '')), /verifierReports\[0\]\.verifierType is not a string/],
+      ['a timestamp that is not RFC 3339', reseal(encoded.replace('2026-01-01T00:00:00.000Z', 'yesterday')), /timestamp is not an RFC 3339 UTC time/],
       ['a value over 1 MiB', `{"x":"${'a'.repeat(1024 * 1024)}"}`, /more than 1048576/],
     ];
+    it('refuses a well-formed value that is not sealed with the replicas\' key (planted by whoever can write to Redis)', () => {
+      for (const text of [body(encoded), encodeSharedVerdict(KEY, EPOCHS, T0 + 60_000, verdict(true), Buffer.alloc(32, 9)), `${'A'.repeat(43)}.${body(encoded)}`]) {
+        assert.throws(
+          () => decodeSharedVerdict(text, KEY, EPOCHS, T0, MAC_KEY),
+          (e: unknown) => e instanceof SharedCacheError && e.code === 'SHARED_CACHE_VALUE_INVALID' && /is not sealed with this replica's shared-cache key/.test(e.message),
+        );
+      }
+    });
+
     for (const [what, text, message] of refusals) {
       it(`refuses ${what} with SHARED_CACHE_VALUE_INVALID`, () => {
         assert.throws(
-          () => decodeSharedVerdict(text, KEY, EPOCHS, T0),
+          () => decodeSharedVerdict(text, KEY, EPOCHS, T0, MAC_KEY),
           (e: unknown) => e instanceof SharedCacheError && e.code === 'SHARED_CACHE_VALUE_INVALID' && message.test(e.message),
         );
       });

@@ -8,6 +8,7 @@ import { decodeSharedVerdict, encodeSharedVerdict, SharedCacheError } from '../.
 import { VerdictCache, verdictKey } from '../../../provider/src/verify/verdictCache.js';
 
 const T0 = Date.parse('2025-11-01T00:00:00Z');
+const MAC_KEY = Buffer.alloc(32, 3);
 const clock = (): Date => new Date(T0);
 const APP = 'registry.example.com:5000/team/app';
 const D = `sha256:${'d'.repeat(64)}`;
@@ -31,10 +32,10 @@ describe('verify: verdict keys of tag-binding verifiers', () => {
 
   it('a shared value written for one tag is refused for another (SHARED_CACHE_VALUE_INVALID), and read back for its own', () => {
     const key = { scope: '', subject: `${APP}@${D}`, configDigest: 'config', tag: 'v2' };
-    const text = encodeSharedVerdict(key, { subject: 0, repository: 0 }, T0 + 60_000, verdict(true));
-    assert.equal(decodeSharedVerdict(text, key, { subject: 0, repository: 0 }, T0)?.verdict.isSuccess, true);
+    const text = encodeSharedVerdict(key, { subject: 0, repository: 0 }, T0 + 60_000, verdict(true), MAC_KEY);
+    assert.equal(decodeSharedVerdict(text, key, { subject: 0, repository: 0 }, T0, MAC_KEY)?.verdict.isSuccess, true);
     for (const other of [{ ...key, tag: 'v1' }, { scope: '', subject: `${APP}@${D}`, configDigest: 'config' }]) {
-      assert.throws(() => decodeSharedVerdict(text, other, { subject: 0, repository: 0 }, T0), (err: unknown) => {
+      assert.throws(() => decodeSharedVerdict(text, other, { subject: 0, repository: 0 }, T0, MAC_KEY), (err: unknown) => {
         assert.ok(err instanceof SharedCacheError);
         assert.equal(err.code, 'SHARED_CACHE_VALUE_INVALID');
         assert.match(err.message, /was written for tag "v2", not "(v1|\(none\))"/);
