@@ -21,6 +21,8 @@ export interface BuildContext {
   readonly issues: IssueList;
   readonly resolveSecret?: SecretResolver;
   readonly writeDockerConfig?: DockerConfigWriter;
+  /** Where a SigningRule's authProvider Secrets that name no namespace are read (the signer's namespace). */
+  readonly signerNamespace?: string;
 }
 
 type Of<K extends ConfigResource['kind']> = Extract<ConfigResource, { kind: K }>;
@@ -113,6 +115,6 @@ export async function buildConfig(resources: readonly ConfigResource[], ctx: Bui
     digest: configDigest(clusterScope, namespaces),
     cluster: clusterScope,
     namespaces,
-    signingRules: buildSigningRules(resources, issues),
+    signingRules: await buildSigningRules(resources, issues, ctx),
   });
 }

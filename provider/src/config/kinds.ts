@@ -6,6 +6,7 @@
 import { API_VERSION, schemaViolations, type CrdCatalog } from './crds.js';
 import type { DocumentOrigin, IssueList } from './errors.js';
 import { describeValue } from './schemaErrors.js';
+import { checkAuthProvider } from './registryCredentials.js';
 import { checkSigningRule, type SigningRuleSpec } from './signingRules.js';
 import type { SourceDocument } from './sources.js';
 
@@ -213,17 +214,7 @@ function checkStore(spec: StoreSpec, namespace: string | undefined, issues: Issu
   const auth = p.authProvider;
   if (auth === undefined) return ok;
   const where = ['spec', 'parameters', 'authProvider'];
-  if (p.dockerConfig !== undefined) {
-    ok = false;
-    issues.add('CONFIG_INVALID', at, where, 'cannot be combined with dockerConfig; use one of them');
-  }
-  if (auth.serviceAccountName !== undefined) {
-    ok = false;
-    const reason =
-      "is not supported: Ratify also reads that ServiceAccount's imagePullSecrets, signgate reads only the Secrets listed " +
-      'in secrets (so RBAC can name each one); remove it and list those Secrets under secrets';
-    issues.add('CONFIG_INVALID', at, [...where, 'serviceAccountName'], reason);
-  }
+  if (!checkAuthProvider(auth, p.dockerConfig !== undefined, issues, at, where)) ok = false;
   for (const [i, ref] of auth.secrets.entries()) {
     const path = [...where, 'secrets', i, 'namespace'];
     if (namespace === undefined && ref.namespace === undefined) {

@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly resolveSecret?: SecretResolver;
   /** Keeps a Docker config.json built from Secrets and returns its path (the Kubernetes source supplies it). */
   readonly writeDockerConfig?: DockerConfigWriter;
+  /** The signer's namespace: where a SigningRule's authProvider reads Secrets that name none. */
+  readonly signerNamespace?: string;
 }
 
 /** One load attempt: the Config or the error, plus what was read (for the watcher). */
@@ -46,6 +48,7 @@ async function build(
     issues,
     ...(options.resolveSecret ? { resolveSecret: options.resolveSecret } : {}),
     ...(options.writeDockerConfig ? { writeDockerConfig: options.writeDockerConfig } : {}),
+    ...(options.signerNamespace === undefined ? {} : { signerNamespace: options.signerNamespace }),
   });
 }
 

@@ -1,12 +1,13 @@
 /**
- * A Store's `authProvider` (Ratify's `{name: k8Secrets, secrets: [{secretName, namespace}]}`) -> one Docker
- * config.json. Each Secret must be of type kubernetes.io/dockerconfigjson; their `auths` are merged, the first Secret
+ * An `authProvider` (Ratify's `{name: k8Secrets, secrets: [{secretName, namespace}]}`, a Store's
+ * `spec.parameters.authProvider` or a SigningRule's `spec.registryCredentials.authProvider`) -> one Docker config.json. Each Secret must be of type kubernetes.io/dockerconfigjson; their `auths` are merged, the first Secret
  * naming a registry winning (Ratify asks them in order and takes the first match). Secrets are read through the
- * SecretResolver and the result is kept by a DockerConfigWriter, both supplied by the Kubernetes source; in plain
- * files the Store is rejected.
+ * SecretResolver and the result is kept by a DockerConfigWriter, both supplied by the Kubernetes source (serve's and the
+ * signer's); in plain files the resource is rejected.
  */
 import type { IssueList } from './errors.js';
-import type { ConfigResource } from './kinds.js';
+import type { DocumentOrigin } from './errors.js';
+import type { StoreAuthProvider } from './kinds.js';
 import type { SecretResolver } from './kmp.js';
 
 export const DOCKER_CONFIG_SECRET_TYPE = 'kubernetes.io/dockerconfigjson';
@@ -20,7 +21,13 @@ export interface CredentialSources {
   readonly writeDockerConfig?: DockerConfigWriter;
 }
 
-type StoreResource = Extract<ConfigResource, { kind: 'Store' }>;
+/** Who asks: where its authProvider is, and the namespace of Secrets that name none. */
+export interface AuthProviderOwner {
+  readonly origin: DocumentOrigin;
+  readonly at: readonly (string | number)[];
+  /** A NamespacedStore's own namespace, or the signer's for a SigningRule; kinds.ts requires one on a cluster-wide Store. */
+  readonly defaultNamespace: string | undefined;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -42,29 +49,51 @@ function authsOf(bytes: Uint8Array, label: string): Record<string, unknown> {
   return auths;
 }
 
+/** What the schema cannot say of an authProvider beside a dockerConfig (`withDockerConfig`); false after adding issues. */
+export function checkAuthProvider(
+  auth: StoreAuthProvider,
+  withDockerConfig: boolean,
+  issues: IssueList,
+  at: DocumentOrigin,
+  where: readonly (string | number)[],
+): boolean {
+  let ok = true;
+  if (withDockerConfig) {
+    ok = false;
+    issues.add('CONFIG_INVALID', at, [...where], 'cannot be combined with dockerConfig; use one of them');
+  }
+  if (auth.serviceAccountName !== undefined) {
+    ok = false;
+    const reason =
+      "is not supported: Ratify also reads that ServiceAccount's imagePullSecrets, signgate reads only the Secrets listed " +
+      'in secrets (so RBAC can name each one); remove it and list those Secrets under secrets';
+    issues.add('CONFIG_INVALID', at, [...where, 'serviceAccountName'], reason);
+  }
+  return ok;
+}
+
 /**
- * The path of the merged Docker config of `resource`'s authProvider, or undefined (nothing to do, or issues added).
- * kinds.ts has already checked the namespaces, serviceAccountName and the dockerConfig conflict.
+ * The path of the merged Docker config of `auth`, or undefined (issues added). The resource's own checks (kinds.ts,
+ * signingRules.ts) have already refused serviceAccountName and the dockerConfig conflict.
  */
 export async function dockerConfigFromAuthProvider(
-  resource: StoreResource,
+  auth: StoreAuthProvider,
+  owner: AuthProviderOwner,
   issues: IssueList,
   sources: CredentialSources,
 ): Promise<string | undefined> {
-  const auth = resource.spec.parameters?.authProvider;
-  if (auth === undefined) return undefined;
-  const at = ['spec', 'parameters', 'authProvider'];
+  const at = [...owner.at];
   if (!sources.resolveSecret || !sources.writeDockerConfig) {
     const reason =
-      `${auth.name} reads Kubernetes Secrets and works only with --kubernetes (signgate serve --kubernetes); ` +
-      'in a file use dockerConfig: the path of a Docker config.json';
-    issues.add('CONFIG_INVALID', resource.origin, at, reason);
+      `${auth.name} reads Kubernetes Secrets and works only with --kubernetes (signgate serve --kubernetes, signgate signer serve --kubernetes); ` +
+      "in a file use dockerConfig: the path of a Docker config.json (mount the Secret's .dockerconfigjson and give its path)";
+    issues.add('CONFIG_INVALID', owner.origin, at, reason);
     return undefined;
   }
   const merged: Record<string, unknown> = {};
   let failed = false;
   for (const [i, ref] of auth.secrets.entries()) {
-    const namespace = ref.namespace ?? resource.namespace ?? '';
+    const namespace = ref.namespace ?? owner.defaultNamespace ?? '';
     const label = `Secret ${namespace}/${ref.secretName}`;
     try {
       const entries = await sources.resolveSecret({ namespace, name: ref.secretName, keys: [DOCKER_CONFIG_KEY], type: DOCKER_CONFIG_SECRET_TYPE });
@@ -75,14 +104,14 @@ export async function dockerConfigFromAuthProvider(
       }
     } catch (err) {
       failed = true;
-      issues.add('CONFIG_UNREADABLE', resource.origin, [...at, 'secrets', i], err instanceof Error ? err.message : String(err));
+      issues.add('CONFIG_UNREADABLE', owner.origin, [...at, 'secrets', i], err instanceof Error ? err.message : String(err));
     }
   }
   if (failed) return undefined;
   try {
     return await sources.writeDockerConfig(JSON.stringify({ auths: merged }));
   } catch (err) {
-    issues.add('CONFIG_UNREADABLE', resource.origin, at, `the registry credentials could not be written: ${err instanceof Error ? err.message : String(err)}`);
+    issues.add('CONFIG_UNREADABLE', owner.origin, at, `the registry credentials could not be written: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;
   }
 }

@@ -109,7 +109,8 @@ export async function buildStore(
   const caBundle = await caBundleOf(resource, tracker, issues);
   let dockerConfigPath: string | undefined;
   if (p.authProvider !== undefined) {
-    dockerConfigPath = await dockerConfigFromAuthProvider(resource, issues, credentials);
+    const owner = { origin: resource.origin, at: ['spec', 'parameters', 'authProvider'], defaultNamespace: resource.namespace };
+    dockerConfigPath = await dockerConfigFromAuthProvider(p.authProvider, owner, issues, credentials);
   } else if (p.dockerConfig !== undefined) {
     dockerConfigPath = absolute(resource, p.dockerConfig);
     const at = ['spec', 'parameters', 'dockerConfig'];

@@ -2,12 +2,14 @@
  * SigningRule resources -> SigningRuleConfig: the registry in oci's canonical form, the namespace (a repository path
  * prefix), the key door (file | pkcs11 | plugin, exactly one), the signature type and envelope, and the trigger.
  * Namespaces of one registry may not overlap: one rule decides for each repository, and a second one is rejected
- * naming the first (as TCR allows one policy per namespace).
+ * naming the first (as TCR allows one policy per namespace). Registry credentials are the Store's: a `dockerConfig` file,
+ * or (signer --kubernetes only) an `authProvider` whose dockerconfigjson Secrets registryCredentials.ts merges.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { canonicalRegistry, OciError } from '../oci/index.js';
 import type { DocumentOrigin, IssueList } from './errors.js';
-import type { ConfigResource } from './kinds.js';
+import type { ConfigResource, StoreAuthProvider } from './kinds.js';
+import { checkAuthProvider, dockerConfigFromAuthProvider, type CredentialSources } from './registryCredentials.js';
 import type { SigningKeyConfig, SigningRuleConfig } from './types.js';
 
 export interface SigningRuleSpec {
@@ -24,16 +26,27 @@ export interface SigningRuleSpec {
   readonly trigger?: 'Automatic' | 'Manual';
   readonly enabled?: boolean;
   readonly removeSignaturesOnDelete?: boolean;
-  readonly registryCredentials?: { readonly dockerConfig?: string; readonly plainHttp?: boolean };
+  readonly registryCredentials?: { readonly dockerConfig?: string; readonly authProvider?: StoreAuthProvider; readonly plainHttp?: boolean };
+}
+
+/** The Secrets of a SigningRule's authProvider (the Kubernetes signer supplies them), and their default namespace. */
+export interface SigningRuleCredentialSources extends CredentialSources {
+  /** The signer's namespace: where a Secret that names no namespace is read. */
+  readonly signerNamespace?: string;
 }
 
 type Rule = Extract<ConfigResource, { kind: 'SigningRule' }>;
 
 const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** What the schema cannot say: exactly one key door, and a registry host that oci reads. */
+/** What the schema cannot say: exactly one key door, a registry host that oci reads, one source of credentials. */
 export function checkSigningRule(spec: SigningRuleSpec, issues: IssueList, at: DocumentOrigin): boolean {
   let ok = true;
+  const credentials = spec.registryCredentials;
+  if (credentials?.authProvider !== undefined) {
+    const where = ['spec', 'registryCredentials', 'authProvider'];
+    if (!checkAuthProvider(credentials.authProvider, credentials.dockerConfig !== undefined, issues, at, where)) ok = false;
+  }
   const doors = (['file', 'pkcs11', 'plugin'] as const).filter((d) => spec.key[d] !== undefined);
   if (doors.length !== 1) {
     ok = false;
@@ -80,7 +93,24 @@ function overlaps(a: string, b: string): boolean {
   return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
-export function buildSigningRules(resources: readonly ConfigResource[], issues: IssueList): readonly SigningRuleConfig[] {
+/** The rule's Docker config path: its dockerConfig file, or the file merged from its authProvider's Secrets. */
+async function dockerConfigOf(r: Rule, issues: IssueList, sources: SigningRuleCredentialSources): Promise<{ path?: string; ok: boolean }> {
+  const credentials = r.spec.registryCredentials;
+  if (credentials?.authProvider !== undefined) {
+    const owner = { origin: r.origin, at: ['spec', 'registryCredentials', 'authProvider'], defaultNamespace: sources.signerNamespace };
+    const path = await dockerConfigFromAuthProvider(credentials.authProvider, owner, issues, sources);
+    return path === undefined ? { ok: false } : { path, ok: true };
+  }
+  if (credentials?.dockerConfig === undefined) return { ok: true };
+  const path = pathOf(r, credentials.dockerConfig, ['spec', 'registryCredentials', 'dockerConfig'], issues);
+  return path === undefined ? { ok: false } : { path, ok: true };
+}
+
+export async function buildSigningRules(
+  resources: readonly ConfigResource[],
+  issues: IssueList,
+  sources: SigningRuleCredentialSources = {},
+): Promise<readonly SigningRuleConfig[]> {
   const out: SigningRuleConfig[] = [];
   const owners: Rule[] = [];
   for (const r of resources) {
@@ -100,9 +130,8 @@ export function buildSigningRules(resources: readonly ConfigResource[], issues: 
     }
     owners.push(r);
     const key = keyOf(r, issues);
-    const dockerConfig = spec.registryCredentials?.dockerConfig;
-    const dockerConfigPath = dockerConfig === undefined ? undefined : pathOf(r, dockerConfig, ['spec', 'registryCredentials', 'dockerConfig'], issues);
-    if (key === undefined || (dockerConfig !== undefined && dockerConfigPath === undefined)) continue;
+    const dockerConfig = await dockerConfigOf(r, issues, sources);
+    if (key === undefined || !dockerConfig.ok) continue;
     const expiry = spec.expiry === undefined ? undefined : Number(spec.expiry.slice(0, -1)) * (SECONDS[spec.expiry.slice(-1)] ?? 0);
     out.push(
       Object.freeze({
@@ -117,7 +146,7 @@ export function buildSigningRules(resources: readonly ConfigResource[], issues: 
         enabled: spec.enabled ?? true,
         removeSignaturesOnDelete: spec.removeSignaturesOnDelete ?? false,
         plainHttp: spec.registryCredentials?.plainHttp ?? false,
-        ...(dockerConfigPath === undefined ? {} : { dockerConfigPath }),
+        ...(dockerConfig.path === undefined ? {} : { dockerConfigPath: dockerConfig.path }),
       }),
     );
   }

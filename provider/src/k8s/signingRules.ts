@@ -7,15 +7,21 @@
  * `removeSignaturesOnDelete`, and, when such a rule is deleted, calls `removeSignatures` and then lets the deletion
  * finish by removing the finalizer. A rule being deleted stays in the rule set, disabled, until then (its key is
  * needed to know its signatures). Key files of `spec.key.file.secretName` are read from Secrets of the signer's
- * namespace, each watched by name; a rotated Secret reopens the key.
+ * namespace, each watched by name; a rotated Secret reopens the key. Registry credentials of
+ * `spec.registryCredentials.authProvider` go through the Store's code: config/ merges the dockerconfigjson Secrets
+ * (read by secrets.ts's resolver, the signer's namespace by default) into a content-named file (credentialFiles.ts), so
+ * a rotated Secret changes the rule's dockerConfigPath and the rule is applied again.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfigFromDocuments, serialRunner, type ConfigIssue, type SigningRuleConfig, type SourceDocument } from '../config/index.js';
 import type { RuleStatus } from '../signing/index.js';
 import type { KubeClient } from './client.js';
 import { KubeError } from './errors.js';
 import { defaultSleep, startInformer, type Backoff, type KubeObject, type Sleep } from './informer.js';
 import { collectionPath, GROUP, objectPath, VERSION } from './kinds.js';
-import { createSecretWatch, secretData } from './secrets.js';
+import { dockerConfigWriter, removeStaleFiles } from './credentialFiles.js';
+import { createSecretWatch, secretData, secretResolver, type SecretWatch } from './secrets.js';
 import { ruleStatusPatch, SIGNING_RULE_KIND, writeRuleStatus, type RuleProblem } from './signingRuleStatus.js';
 import { reasonOf, record } from './status.js';
 
@@ -38,6 +44,8 @@ export interface SigningRuleControllerOptions {
   readonly clock: () => Date;
   readonly log: (level: 'info' | 'warn' | 'error', message: string, rule?: string) => void;
   readonly crdsDir?: string;
+  /** Private folder for the docker config files of authProvider credentials (default: a folder under the OS temp dir). */
+  readonly stateDir?: string;
   readonly sleep?: Sleep;
   readonly backoff?: Backoff;
   /** Status (counts) refresh while leading (default 5 s). */
@@ -78,16 +86,34 @@ function problemOf(issues: readonly ConfigIssue[]): RuleProblem {
   return { reason: reasonOf(first.code), message: issues.map((i) => `${i.path === '' ? '' : `${i.path}: `}${i.reason}`).join('\n') };
 }
 
+interface RuleSources {
+  readonly crdsDir: string | undefined;
+  readonly secrets: SecretWatch;
+  /** The signer's namespace (authProvider Secrets that name none). */
+  readonly namespace: string;
+  readonly stateDir: string;
+  /** Filled with the authProvider Secrets read (`namespace/name`) and the docker config files written. */
+  readonly used: Set<string>;
+  readonly files: Set<string>;
+}
+
 /**
  * The rules of `objects` that config/ accepts, and the problem of each it does not: a load that rejects rules is
  * repeated without them, so one bad rule never holds the others back.
  */
-async function loadRules(objects: readonly KubeObject[], crdsDir: string | undefined): Promise<{ rules: readonly SigningRuleConfig[]; problems: Map<string, RuleProblem> }> {
+async function loadRules(objects: readonly KubeObject[], sources: RuleSources): Promise<{ rules: readonly SigningRuleConfig[]; problems: Map<string, RuleProblem> }> {
   const problems = new Map<string, RuleProblem>();
   let documents = [...objects].sort(byAge).map(documentOf);
+  const options = {
+    generation: 1,
+    resolveSecret: secretResolver(sources.secrets, sources.used),
+    writeDockerConfig: dockerConfigWriter(sources.stateDir, sources.files),
+    signerNamespace: sources.namespace,
+    ...(sources.crdsDir === undefined ? {} : { crdsDir: sources.crdsDir }),
+  };
   while (documents.length > 0) {
     try {
-      const config = await loadConfigFromDocuments(documents, { generation: 1, ...(crdsDir === undefined ? {} : { crdsDir }) });
+      const config = await loadConfigFromDocuments(documents, options);
       return { rules: config.signingRules, problems };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -106,6 +132,7 @@ async function loadRules(objects: readonly KubeObject[], crdsDir: string | undef
 
 export function startSigningRuleController(options: SigningRuleControllerOptions): SigningRuleController {
   const { client, clock } = options;
+  const stateDir = options.stateDir ?? join(tmpdir(), `signgate-signer-k8s-${process.pid}`);
   const sleep = options.sleep ?? defaultSleep;
   const abort = new AbortController();
   let closed = false;
@@ -134,9 +161,9 @@ export function startSigningRuleController(options: SigningRuleControllerOptions
     return true;
   }, () => closed);
 
-  async function secretVersions(rules: readonly SigningRuleConfig[]): Promise<Map<string, string>> {
+  /** The key Secrets' resourceVersions; every Secret not in `keep` (a load's authProvider Secrets) stops being watched. */
+  async function secretVersions(rules: readonly SigningRuleConfig[], keep: Set<string>): Promise<Map<string, string>> {
     const versions = new Map<string, string>();
-    const keep = new Set<string>();
     for (const rule of rules) {
       if (rule.key.door !== 'secret') continue;
       keep.add(`${options.namespace}/${rule.key.secretName}`);
@@ -150,17 +177,20 @@ export function startSigningRuleController(options: SigningRuleControllerOptions
   async function reconcileOnce(): Promise<void> {
     if (!informer.synced()) return;
     const objects = informer.items();
-    const loaded = await loadRules(objects, options.crdsDir);
+    const used = new Set<string>();
+    const files = new Set<string>();
+    const loaded = await loadRules(objects, { crdsDir: options.crdsDir, secrets, namespace: options.namespace, stateDir, used, files });
     const gone = new Set(objects.filter(deleting).map(nameOf));
     accepted = new Map(loaded.rules.map((r) => [r.name, r]));
     problems = loaded.problems;
     const rules = loaded.rules.map((r) => (gone.has(r.name) && r.enabled ? Object.freeze({ ...r, enabled: false }) : r));
-    const versions = await secretVersions(rules);
+    const versions = await secretVersions(rules, used);
     const fingerprint = JSON.stringify([rules, [...versions]]);
     if (fingerprint !== applied) {
       keyProblems = await options.applyRules(rules, versions);
       applied = fingerprint;
       inEffect = rules.filter((r) => !keyProblems.has(r.name));
+      await removeStaleFiles(stateDir, files);
     }
     if (!options.isLeader()) return;
     const counts = new Map(options.counts().map((c) => [c.rule, c]));
