@@ -1,5 +1,5 @@
 /**
- * `signgate serve` as its own process (the CLI entry point run through tsx), for tests of what only a process shows:
+ * `signgate serve` as its own process (the CLI entry point run through tsx, or the built one), for tests of what only a process shows:
  * its argument parsing as a manifest spells it, signals, exit codes. stdout (pino JSON) is collected as parsed lines,
  * stderr as text; waits are bounded and driven by the output, never by sleeping.
  */
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'provider', 'src', 'cli', 'main.ts');
+/** The built CLI (`npm run build`), what an image runs: for measurements where tsx's own memory would be counted. */
+export const BUILT_MAIN = join(ROOT, 'dist', 'provider', 'src', 'cli', 'main.js');
 
 export type LogLine = Record<string, unknown> & { readonly level: number; readonly msg: string };
 
@@ -30,8 +32,9 @@ export interface ServeProcess {
  * environment, so no SIGNGATE_* variable leaks in. `command` replaces the words before ARGS (default `serve`), e.g.
  * with what an image's ENTRYPOINT puts after the CLI's main.js.
  */
-export function startServeProcess(args: readonly string[], env: Readonly<Record<string, string>>, command: readonly string[] = ['serve']): ServeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...command, ...args], {
+export function startServeProcess(args: readonly string[], env: Readonly<Record<string, string>>, command: readonly string[] = ['serve'], options: { readonly built?: boolean } = {}): ServeProcess {
+  const entry = options.built ? [BUILT_MAIN] : ['--import', 'tsx', MAIN];
+  const child = spawn(process.execPath, [...entry, ...command, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
