@@ -39,7 +39,7 @@ export async function statusError(sent: Sent, what: string, notFound: OciErrorCo
   const detail = await errorDetail(sent);
   const said = detail ? ` (registry says ${detail})` : '';
   const at = `${what}: ${sent.method} ${safeUrl(sent.url)} answered ${status}${said}`;
-  if (status === 401) return new OciError('UNAUTHORIZED', `${at}; the registry needs credentials or rejected them: add them to the Docker config.json given with --registry-config`);
+  if (status === 401) return new OciError('UNAUTHORIZED', `${at}; the registry needs credentials or rejected them: add or fix them in the Docker config.json they come from (--registry-config on the CLI, the Store's or SigningRule's registryCredentials)`);
   if (status === 403) return new OciError('DENIED', `${at}; the credentials are valid but lack permission for this repository`);
   if (status === 404) return new OciError(notFound, `${at}; check the repository name, tag or digest`);
   const retryAfter = sent.response.headers.get('retry-after')?.trim().replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
