@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startProvider, type RunningProvider } from '../../provider/src/cli/serve.js';
 import { parseServeArgs } from '../../provider/src/cli/serveArgs.js';
@@ -16,6 +15,7 @@ import { Registry, type Descriptor, type FetchLike, type Repository } from '../.
 import { traceMixin } from '../../provider/src/server/index.js';
 import { trustConfigYaml } from '../support/configYaml.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { LogSink, type LogLine } from '../support/logSink.js';
 import { requireComponent } from '../support/requirements.js';
 import type { Pki } from '../support/pki.js';
 import { createTlsServerCertificate, type TlsServerMaterial } from '../support/tlsCerts.js';
@@ -24,16 +24,6 @@ import { AT, TempDirs, pushImage, signImage, testPki } from '../unit/verify/fixt
 
 const TOKEN = 'provider-events-token-0123456789';
 const LONG = '600s';
-
-type Line = Record<string, unknown> & { level: number; msg: string };
-
-class LogSink extends Writable {
-  readonly lines: Line[] = [];
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
-    for (const l of chunk.toString().split('\n')) if (l.trim() !== '') this.lines.push(JSON.parse(l) as Line);
-    cb();
-  }
-}
 
 interface Call {
   readonly status: number;
@@ -92,7 +82,7 @@ describe('serve --events-token-file: registry events invalidate and prewarm (rea
   };
 
   /** The info line of an invalidation of `image` of `kind` logged after line `since`. */
-  const invalidated = (image: string, kind: string, since: number): Promise<Line> =>
+  const invalidated = (image: string, kind: string, since: number): Promise<LogLine> =>
     waitFor(() => log.lines.slice(since).find((l) => l.image === image && l.kind === kind && typeof l.dropped === 'number'), `a ${kind} invalidation of ${image}`, 30_000);
 
   before(async function () {

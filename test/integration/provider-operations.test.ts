@@ -8,28 +8,15 @@ import { writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startProvider, type RunningProvider } from '../../provider/src/cli/serve.js';
 import { parseServeArgs } from '../../provider/src/cli/serveArgs.js';
 import { Registry, type FetchLike } from '../../provider/src/oci/index.js';
 import { traceMixin } from '../../provider/src/server/index.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { LogSink, type LogLine } from '../support/logSink.js';
 import { requireComponent } from '../support/requirements.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../unit/verify/fixtures.js';
-
-type Line = Record<string, unknown> & { level: number; msg: string };
-
-class LogSink extends Writable {
-  readonly lines: Line[] = [];
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
-    for (const l of chunk.toString().split('\n')) if (l.trim() !== '') this.lines.push(JSON.parse(l) as Line);
-    cb();
-  }
-  of(traceID: string): Line[] {
-    return this.lines.filter((l) => l.traceID === traceID);
-  }
-}
 
 interface Answer {
   readonly traceID: string;
@@ -53,7 +40,7 @@ function ask(provider: RunningProvider, keys: string[]): Promise<Answer> {
   });
 }
 
-const decisionOf = (lines: Line[], key: string): Line | undefined => lines.find((l) => l.key === key && typeof l.outcome === 'string');
+const decisionOf = (lines: LogLine[], key: string): LogLine | undefined => lines.find((l) => l.key === key && typeof l.outcome === 'string');
 
 describe('serve operations: decision log, trace ids and metrics (real docker-registry)', function () {
   let registry: RunningRegistry | undefined;
