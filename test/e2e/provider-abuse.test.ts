@@ -24,6 +24,7 @@ import type { Verdict } from '../../provider/src/verify/index.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { RegistryProxy } from '../support/registryProxy.js';
 import { requireComponent } from '../support/requirements.js';
+import { track, trickle, type RawClient } from '../support/rawClient.js';
 import { waitFor } from '../support/waitFor.js';
 import { AT, TempDirs, pushImage, signImage, testPki } from '../unit/verify/fixtures.js';
 import { trustConfigYaml } from '../support/configYaml.js';
@@ -80,26 +81,6 @@ async function assertProbesHealthy(provider: RunningProvider): Promise<void> {
 }
 
 /** A TLS client under the test's control: what it received, and whether the server has closed it. */
-interface RawClient {
-  readonly socket: tls.TLSSocket | net.Socket;
-  received: string;
-  closed: boolean;
-  /** Order in which the server closed the clients of a case (filled by trackClose). */
-  closedAt?: number;
-}
-
-let closeOrder = 0;
-function trackClose(client: RawClient, trickle?: NodeJS.Timeout): RawClient {
-  client.socket.on('data', (d: Buffer) => (client.received += d.toString('latin1')));
-  client.socket.on('error', () => undefined); // a reset after the 408 is the server closing: recorded by 'close'
-  client.socket.on('close', () => {
-    clearInterval(trickle);
-    client.closed = true;
-    client.closedAt = ++closeOrder;
-  });
-  return client;
-}
-
 /** One client context per server CA: a context per connection would parse the CA thousands of times. */
 const contexts = new Map<string, tls.SecureContext>();
 function tlsConnect(provider: RunningProvider): Promise<tls.TLSSocket> {
@@ -113,15 +94,9 @@ function tlsConnect(provider: RunningProvider): Promise<tls.TLSSocket> {
   });
 }
 
-/** Sends `head` at once, then one byte of `drip` every 50 ms (its own pace, not a wait of the test) until closed. */
+/** A slow client of the provider (see test/support/rawClient.ts). */
 async function trickler(provider: RunningProvider, head: string, drip: string): Promise<RawClient> {
-  const socket = await tlsConnect(provider);
-  socket.write(head);
-  let i = 0;
-  const timer = setInterval(() => {
-    if (!socket.destroyed) socket.write(drip[i++ % drip.length] ?? 'a');
-  }, 50);
-  return trackClose({ socket, received: '', closed: false }, timer);
+  return trickle(await tlsConnect(provider), head, drip);
 }
 
 describe('e2e: the provider under abuse (slow clients, idle connections, 1,000-key floods, the concurrency bound)', function () {
@@ -181,7 +156,6 @@ describe('e2e: the provider under abuse (slow clients, idle connections, 1,000-k
 
   it('slow headers are cut at the headers timeout (408), a slow body at the request timeout (408), silent connections too, while a normal client is served', async function () {
     const provider = a as RunningProvider;
-    closeOrder = 0;
     // padded with JSON whitespace so that, one byte every 50 ms, it could not complete in minutes even on a loaded machine
     const body = providerRequest([ref('abuse/normal:v1')]) + ' '.repeat(4000);
     // headers that never end: one more byte of a header value every 50 ms
@@ -189,9 +163,9 @@ describe('e2e: the provider under abuse (slow clients, idle connections, 1,000-k
     // complete headers, then the body one byte every 50 ms: never complete within the request timeout
     const slowBody = await trickler(provider, `POST /ratify/gatekeeper/v1/verify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, body);
     // a TLS connection that sends nothing, and a TCP connection that never starts TLS
-    const silentTls = trackClose({ socket: await tlsConnect(provider), received: '', closed: false });
+    const silentTls = track(await tlsConnect(provider));
     const u = new URL(provider.server.url);
-    const rawTcp = trackClose({ socket: net.connect({ host: u.hostname, port: Number(u.port) }), received: '', closed: false });
+    const rawTcp = track(net.connect({ host: u.hostname, port: Number(u.port) }));
     await new Promise<void>((resolve) => rawTcp.socket.once('connect', () => resolve()));
 
     // served while all four are open: the slow ones hold no place a normal request needs

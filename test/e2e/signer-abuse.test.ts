@@ -19,6 +19,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.js';
 import { SIGNER_TOKEN, writeSignerFiles } from '../support/signerFiles.js';
+import { track, trickle, type RawClient } from '../support/rawClient.js';
 import { waitFor } from '../support/waitFor.js';
 import { TempDirs } from '../unit/verify/fixtures.js';
 
@@ -68,26 +69,6 @@ async function assertHealthy(base: string): Promise<void> {
 }
 
 /** A raw client: what it received, and whether (and in which order) the signer closed it. */
-interface RawClient {
-  readonly socket: net.Socket;
-  received: string;
-  closed: boolean;
-  closedAt?: number;
-}
-
-let closeOrder = 0;
-function track(socket: net.Socket, trickle?: NodeJS.Timeout): RawClient {
-  const client: RawClient = { socket, received: '', closed: false };
-  socket.on('data', (d: Buffer) => (client.received += d.toString('latin1')));
-  socket.on('error', () => undefined); // a reset after the answer is the signer closing: recorded by 'close'
-  socket.on('close', () => {
-    clearInterval(trickle);
-    client.closed = true;
-    client.closedAt = ++closeOrder;
-  });
-  return client;
-}
-
 function connect(base: string): Promise<net.Socket> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
@@ -96,15 +77,9 @@ function connect(base: string): Promise<net.Socket> {
   });
 }
 
-/** Sends `head` at once, then one byte of `drip` every 50 ms until the signer closes the connection. */
+/** A slow client of the signer (see test/support/rawClient.ts). */
 async function trickler(base: string, head: string, drip: string): Promise<RawClient> {
-  const socket = await connect(base);
-  socket.write(head);
-  let i = 0;
-  const timer = setInterval(() => {
-    if (!socket.destroyed) socket.write(drip[i++ % drip.length] ?? ' ');
-  }, 50);
-  return track(socket, timer);
+  return trickle(await connect(base), head, drip);
 }
 
 /** The value of one series of the signer's /metrics (exact label text), or 0. */
@@ -150,7 +125,6 @@ describe('e2e: signgate signer serve under abuse (slow clients, idle connections
   });
 
   it('--insecure-listen: slow headers are cut at the headers timeout, a slow body at the request timeout, a silent connection too (408), while events and /healthz are served', async () => {
-    closeOrder = 0;
     const body = notification('127.0.0.1:5000', 'other/app') + ' '.repeat(4000);
     const slowHeaders = await trickler(a, 'POST /v1/registry-events HTTP/1.1\r\nHost: localhost\r\nX-Slow: ', 'abcdefgh');
     const slowBody = await trickler(a, `POST /v1/registry-events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${SIGNER_TOKEN}\r\nContent-Type: ${EVENTS}\r\nContent-Length: ${body.length}\r\n\r\n`, body);
