@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { FetchLike, Registry } from '../oci/index.js';
+import type { Registry } from '../oci/index.js';
+import { crossFetch } from './crossFetch.js';
 import { UsageError } from './io.js';
 
 /** The registry flags shared by resolve, verify and sign. */
@@ -66,10 +67,10 @@ export async function registryFromArgs(
   env: NodeJS.ProcessEnv,
 ): Promise<{ registry: Registry; timeoutMs: number }> {
   const timeoutMs = timeoutFromArgs(args);
-  const [{ createRegistry, loadDockerConfig }, { default: crossFetch }] = await Promise.all([import('../oci/index.js'), import('cross-fetch')]);
+  const { createRegistry, loadDockerConfig } = await import('../oci/index.js');
   const configPath = args['registry-config'] ?? defaultDockerConfig(env);
   const registry = await createRegistry({
-    fetch: crossFetch as unknown as FetchLike,
+    fetch: crossFetch,
     clock,
     plainHttpHosts: args['plain-http'] ?? [],
     allowedTokenRealms: args['allowed-token-realm'] ?? [],

@@ -3,12 +3,12 @@
  * fetch, the registry clients, the executor, the koa app, the HTTPS and metrics listeners and pino together, then
  * serves until SIGINT/SIGTERM.
  */
-import crossFetch from 'cross-fetch';
 import { pino, type Logger } from 'pino';
 import { ConfigError, defaultConfigPath, formatIssue, watchConfigFiles } from '../config/index.js';
 import type { GatekeeperCa } from '../k8s/index.js';
 import type { ConfigSource, StoreConfig } from '../config/types.js';
-import { loadDockerConfig, Registry, type CredentialLookup, type FetchLike } from '../oci/index.js';
+import { loadDockerConfig, Registry, type CredentialLookup } from '../oci/index.js';
+import { crossFetch } from './crossFetch.js';
 import {
   createApp,
   createMetricsApp,
@@ -60,8 +60,7 @@ function lazyCredentials(path: string): CredentialLookup {
 function registryFactory(settings: ServeSettings, metrics: ProviderMetrics, logger: Logger, clock: () => Date): (store: StoreConfig) => Registry {
   return (store) =>
     new Registry({
-      // cross-fetch: it honours the Store's CA bundle and keep-alive agents (Node's fetch ignores them; oci/README.md)
-      fetch: crossFetch as unknown as FetchLike,
+      fetch: crossFetch,
       clock,
       plainHttpHosts: store.plainHttpHosts,
       ...(store.allowedTokenRealms !== undefined ? { allowedTokenRealms: store.allowedTokenRealms } : {}),
@@ -314,8 +313,14 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     );
   }
   io.stderr.write(`signgate serve: listening on ${provider.server.url} (metrics ${provider.server.metricsUrl ?? 'off'})\n`);
-  const idle = collectWhenIdle(({ beforeBytes, afterBytes }) =>
-    logger.info({ youngGenerationBytes: { before: beforeBytes, after: afterBytes } }, 'idle after start-up: one garbage collection returned the memory start-up had grown'),
+  const idle = collectWhenIdle(({ after, youngGeneration, heap }) =>
+    logger.info(
+      {
+        youngGenerationBytes: { before: youngGeneration.beforeBytes, after: youngGeneration.afterBytes },
+        heapBytes: { before: heap.beforeBytes, after: heap.afterBytes },
+      },
+      `idle after ${after}: one garbage collection returned the memory the ${after} had grown`,
+    ),
   );
   const signal = received ?? (await new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve)));
   idle.stop();

@@ -7,14 +7,14 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import crossFetch from 'cross-fetch';
 import type { SigningRuleConfig } from '../config/index.js';
 import { loadConfigFromFiles } from '../config/index.js';
 import { openSigner, type EnvelopeSigner, type KeySource } from '../keys/index.js';
-import { createRegistry, loadDockerConfig, MEDIA_TYPE_OCI_MANIFEST, type FetchLike, type Registry } from '../oci/index.js';
+import { createRegistry, loadDockerConfig, MEDIA_TYPE_OCI_MANIFEST, type Registry } from '../oci/index.js';
 import { fileBaselineStore, signerIdentity, SigningService, type BaselineStore, type RuleKey, type SigningLogEvent, type SigningMetrics } from '../signing/index.js';
 import { UsageError } from './io.js';
 import { fileKeySource, keySourceFromArgs, type KeyArgs } from './keyArgs.js';
+import { crossFetch } from './crossFetch.js';
 
 export interface SignerSetup {
   readonly service: SigningService;
@@ -88,7 +88,7 @@ async function openRuleKey(rule: SigningRuleConfig, plugins: PluginArgs, env: No
 
 async function registryOf(rule: SigningRuleConfig, clock: () => Date): Promise<Registry> {
   return createRegistry({
-    fetch: crossFetch as unknown as FetchLike,
+    fetch: crossFetch,
     clock,
     plainHttpHosts: rule.plainHttp ? [rule.registry] : [],
     ...(rule.dockerConfigPath === undefined ? {} : { credentials: await loadDockerConfig(rule.dockerConfigPath) }),

@@ -92,4 +92,21 @@ describe('verify/verdictCache: invalidation by subject and by repository', () =>
     assert.equal(cache.invalidateRepository(APP), 1);
     assert.equal(cache.stats().entries, 1);
   });
+
+  it('a subject held under one key, then two, then one again: invalidation drops exactly the keys still held', () => {
+    const cache = new VerdictCache({ ttlMs: 600_000, maxEntries: 3 }, clock);
+    const [a, b] = ['digest-1', 'digest-2'].map((generation) => verdictKey('', `${APP}@${D1}`, generation)) as [string, string];
+    cache.set(a, verdict(true));
+    cache.set(a, verdict(false)); // the same key again: still one key for the subject
+    cache.set(b, verdict(true));
+    cache.set(verdictKey('', `${OTHER}@${D1}`, 'digest-1'), verdict(true));
+    cache.get(b);
+    cache.set(verdictKey('', `${OTHER}@${D2}`, 'digest-1'), verdict(true)); // evicts a, the least recently used
+    assert.equal(cache.get(a), undefined);
+    assert.equal(cache.invalidateSubject(`${APP}@${D1}`), 1, 'b is the one key left for the subject');
+    assert.equal(cache.get(b), undefined);
+    cache.set(a, verdict(true));
+    assert.equal(cache.invalidateRepository(APP), 1);
+    assert.equal(cache.stats().entries, 2, 'the other repository keeps its two verdicts');
+  });
 });
