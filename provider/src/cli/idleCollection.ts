@@ -40,6 +40,8 @@ export interface IdleCollectionResult {
   readonly youngGeneration: { readonly beforeBytes: number; readonly afterBytes: number };
   /** Committed bytes of V8's whole heap before and after the collection. */
   readonly heap: { readonly beforeBytes: number; readonly afterBytes: number };
+  /** How long the collection held the event loop. */
+  readonly ms: number;
 }
 
 export interface IdleCollection {
@@ -79,9 +81,12 @@ export function collectWhenIdle(onCollected: (result: IdleCollectionResult) => v
   const collect = (after: IdleCollectionResult['after']): IdleCollectionResult => {
     const young = youngGenerationBytes();
     const heap = committedHeapBytes();
+    const start = performance.now();
     collectGarbage();
+    const ms = Math.round(performance.now() - start);
     return {
       after,
+      ms,
       youngGeneration: { beforeBytes: young, afterBytes: youngGenerationBytes() },
       heap: { beforeBytes: heap, afterBytes: committedHeapBytes() },
     };

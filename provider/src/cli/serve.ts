@@ -313,9 +313,10 @@ export async function serveCommand(argv: readonly string[], io: CommandIO, env: 
     );
   }
   io.stderr.write(`signgate serve: listening on ${provider.server.url} (metrics ${provider.server.metricsUrl ?? 'off'})\n`);
-  const idle = collectWhenIdle(({ after, youngGeneration, heap }) =>
+  const idle = collectWhenIdle(({ after, youngGeneration, heap, ms }) =>
     logger.info(
       {
+        ms,
         youngGenerationBytes: { before: youngGeneration.beforeBytes, after: youngGeneration.afterBytes },
         heapBytes: { before: heap.beforeBytes, after: heap.afterBytes },
       },

@@ -43,6 +43,7 @@ describe('cli/idleCollection: a collection when idle after start-up and after a 
 
       const busy = await next(results, 2, 5_000);
       assert.equal(busy.after, 'busy period');
+      assert.ok(busy.ms >= 0 && busy.ms < 10_000, `a collection time of ${busy.ms} ms`);
       assert.ok(busy.heap.beforeBytes - busy.heap.afterBytes > 32 * MiB, `the collection gave back only ${(busy.heap.beforeBytes - busy.heap.afterBytes) / MiB} MiB`);
       await pause(600);
       assert.equal(results.length, 2, 'no third collection without a third busy period');
