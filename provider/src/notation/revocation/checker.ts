@@ -31,6 +31,11 @@ export interface RevocationCheckerOptions {
   /** Cached CRLs at most (default 64) and OCSP answers at most (default 10,000). */
   readonly maxCachedCrls?: number;
   readonly maxCachedOcsp?: number;
+  /**
+   * Bytes of cached CRLs at most, counted by `crlMemoryBytes` (default 256 MiB): the least recently used go first, and
+   * a CRL over the bound is used for the check that fetched it and not kept.
+   */
+  readonly maxCachedCrlBytes?: number;
   readonly events?: RevocationEvents;
 }
 
@@ -61,6 +66,17 @@ const OFFLINE = 'fetching revocation information is disabled (offline); supply t
 
 const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** Default byte bound of the CRL cache: 64 CRLs of up to 32 MiB each could otherwise hold gigabytes. */
+const DEFAULT_CRL_CACHE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What a parsed CRL holds in memory, as the CRL cache counts it: its DER (the signed part is a view of it) and, on the
+ * generous side, 200 bytes per revoked serial (the map slot, its hex key, the entry object and its Date).
+ */
+function crlMemoryBytes(crl: Crl): number {
+  return crl.raw.byteLength + 200 * crl.entries.size + 1024;
+}
+
 /** Limit on remembered (CRL, issuer) verification outcomes. */
 const AUTHORITY_MEMO_LIMIT = 4096;
 
@@ -70,7 +86,14 @@ export function createRevocationChecker(options: RevocationCheckerOptions): Revo
   const crlTimeoutMs = options.crlTimeoutMs ?? 5000;
   const maxCrlBytes = Math.min(options.maxCrlBytes ?? MAX_CRL_BYTES, MAX_CRL_BYTES);
   const perf = { now: () => clock().getTime() };
-  const crls = new LRUCache<string, Crl>({ max: options.maxCachedCrls ?? 64, ttlAutopurge: false, ttlResolution: 0, perf });
+  const crls = new LRUCache<string, Crl>({
+    max: options.maxCachedCrls ?? 64,
+    maxSize: options.maxCachedCrlBytes ?? DEFAULT_CRL_CACHE_BYTES,
+    sizeCalculation: crlMemoryBytes,
+    ttlAutopurge: false,
+    ttlResolution: 0,
+    perf,
+  });
   const ocspAnswers = new LRUCache<string, OcspCached>({ max: options.maxCachedOcsp ?? 10_000, ttlResolution: 0, perf });
   const pending = new Map<string, Promise<unknown>>();
   const authority = new Map<string, string | null>();

@@ -192,6 +192,23 @@ describe('notation/revocation: checker with openssl CRLs and OCSP responders', f
     assert.equal(pki.server.hits.crl - start.crl, 2, 'the cached intermediate CRL is reused, the root CRL is downloaded once');
   });
 
+  it('keeps cached CRLs within a byte bound: a CRL over it decides its check and is downloaded again next time', async () => {
+    const crlChain = chainOf(leaves.crlGood as IssuedCert);
+    const bounded = checker({ maxCachedCrlBytes: 1024 });
+    const start = pki.server.hits.crl;
+    const first = await bounded.checkChain(crlChain);
+    assert.deepEqual(first.map((r) => r.status), ['ok', 'ok', 'nonRevokable'], 'the CRL over the bound still decides');
+    const perCheck = pki.server.hits.crl - start;
+    assert.ok(perCheck >= 1);
+    await bounded.checkChain(crlChain);
+    assert.equal(pki.server.hits.crl - start, 2 * perCheck, 'nothing was kept: every CRL downloaded again');
+    const roomy = checker();
+    const before = pki.server.hits.crl;
+    await roomy.checkChain(crlChain);
+    await roomy.checkChain(crlChain);
+    assert.equal(pki.server.hits.crl - before, perCheck, 'under the default bound the CRLs are kept');
+  });
+
   it('air-gapped: supplied CRLs decide with no network at all; a stale one does not', async () => {
     const offline = createRevocationChecker({ clock: () => new Date() });
     const crls = [
