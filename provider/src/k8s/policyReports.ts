@@ -55,6 +55,9 @@ type Json = Record<string, unknown>;
 
 const ORDER = { fail: 0, error: 1, pass: 2 } as const;
 
+/** Plain code-unit order, not the locale's: every replica writes its results in the same order whatever its LANG. */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function timestamp(at: Date): { seconds: number; nanos: number } {
   const ms = at.getTime();
   return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
@@ -85,7 +88,7 @@ function resultOf(r: PodImageResult): Json {
 /** The report of one namespace (without metadata.resourceVersion). */
 function policyReportOf(namespace: string, results: readonly PodImageResult[]): Json {
   const sorted = [...results].sort(
-    (a, b) => ORDER[a.result] - ORDER[b.result] || a.pod.name.localeCompare(b.pod.name) || a.container.localeCompare(b.container),
+    (a, b) => ORDER[a.result] - ORDER[b.result] || byCodeUnits(a.pod.name, b.pod.name) || byCodeUnits(a.container, b.container),
   );
   const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
   for (const r of results) summary[r.result] += 1;
