@@ -31,9 +31,17 @@ export interface RegistryPool<R extends PooledRegistry = Registry> {
 
 const CACHES: readonly RegistryCacheName[] = ['tags', 'referrers', 'content'];
 
+/** Store configurations are immutable values (a reload makes new ones): each one's key is computed once. */
+const storeKeys = new WeakMap<StoreConfig, string>();
+
 function storeKey(store: StoreConfig): string {
-  const realms = [...(store.allowedTokenRealms ?? [])].sort();
-  return JSON.stringify([store.cacheEnabled, store.ttlSeconds, [...store.plainHttpHosts].sort(), realms, store.caBundle ?? '', store.dockerConfigPath ?? '', store.maxBlobBytes]);
+  let key = storeKeys.get(store);
+  if (key === undefined) {
+    const realms = [...(store.allowedTokenRealms ?? [])].sort();
+    key = JSON.stringify([store.cacheEnabled, store.ttlSeconds, [...store.plainHttpHosts].sort(), realms, store.caBundle ?? '', store.dockerConfigPath ?? '', store.maxBlobBytes]);
+    storeKeys.set(store, key);
+  }
+  return key;
 }
 
 export function createRegistryPool<R extends PooledRegistry = Registry>(factory: (store: StoreConfig) => R, max = 8): RegistryPool<R> {
