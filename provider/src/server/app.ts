@@ -15,7 +15,7 @@ import { ServerError } from './errors.js';
 import type { ItemOutcome, ProviderMetrics, Route } from './metrics.js';
 import { registryEventsHandler, REGISTRY_EVENTS_PATH, type RegistryEventsOptions } from './registryEvents.js';
 import { createRequestLimit, DEFAULT_REQUEST_LIMIT, type RequestLimit, type RequestLimitOptions } from './requestLimit.js';
-import { runWithTraceId } from './traceContext.js';
+import { runWithTraceId, traceContextWanted } from './traceContext.js';
 import { DEFAULT_API_VERSION, DEFAULT_LIMITS, parseProviderRequest, readBody, type RequestLimits } from './request.js';
 
 /** Read at every request: change the fields to change the deadlines without a restart. */
@@ -131,7 +131,7 @@ export function createApp(options: AppOptions): ProviderApp {
     ctx.state.apiVersion = DEFAULT_API_VERSION;
     ctx.set('x-trace-id', ctx.state.traceID);
     try {
-      await runWithTraceId(ctx.state.traceID, next);
+      await (traceContextWanted(logger) ? runWithTraceId(ctx.state.traceID, next) : next());
     } catch (error) {
       const route: Route = ctx.path.endsWith('/mutate') ? 'mutate' : 'verify';
       if (error instanceof ServerError) {
