@@ -1,7 +1,8 @@
 /**
  * The audit: admission is a moment, trust changes. Every `intervalMs` the images of the running Pods are verified again
  * against the current configuration, through the provider's executor (its verdict cache is honoured, but no verdict
- * older than the interval is used), at most `qps` verifications per second; each distinct image is verified once per
+ * older than the interval is used), at most `qps` verifications per second (an answer from the cache gives its slot
+ * back: the bound is on the registries' load); each distinct image is verified once per
  * configuration scope (a namespace with its own configuration, or the cluster-wide one). The results go to the
  * reports (one result per Pod container image), and an image of a Pod that passed and now fails is reported as a
  * transition (the Kubernetes Event). A change of Pods or configuration starts a cycle soon (after `settleMs`) that
@@ -200,6 +201,8 @@ export function createAudit(options: AuditOptions): AuditCycles {
         const tried = clock();
         const traceID = options.traceID();
         const answer = await options.executor.verify(key, { config, traceID, maxAgeMs: options.intervalMs });
+        // a verdict the cache answered cost the registries nothing: its slot goes to the next image (never banked)
+        if ('value' in answer && answer.cacheHit === true) nextSlot = Math.max(clock().getTime(), nextSlot - 1000 / options.qps);
         out.set(scoped, decidedOf(answer, config.generation, traceID, tried));
       }
     };

@@ -286,6 +286,28 @@ describe('verify/audit: re-verification of running Pods', () => {
     assert.deepEqual(h.calls.map((c) => c.at - start), [0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500], 'a cycle right after another keeps the pace');
   });
 
+  it('an answer from the verdict cache gives its qps slot back: only verifications that reach the registries are paced', async () => {
+    const time = new ManualTime();
+    const pods = [1, 2, 3, 4, 5].map((n) => pod('team-a', `p${n}`, [{ container: 'app', kind: 'container' as const, image: `registry.example/team/app${n}:1` }]));
+    const cached = new Set(['app1', 'app3']);
+    const answer = (key: string, ctx: ItemContext): ItemResult<Verdict> => ({ ...passAll(key, ctx), cacheHit: [...cached].some((c) => key.includes(`/${c}:`)) });
+    const h = harness(time, { pods, config, answer });
+    const audit = createAudit({ ...h.options, qps: 2, concurrency: 1 });
+    const running = audit.runCycle(true);
+    while (h.calls.length < 5) {
+      await waitFor(() => time.pending() > 0 || h.calls.length === 5, 'a paced wait or the last call');
+      if (h.calls.length < 5) time.advance();
+      await new Promise((r) => setImmediate(r));
+    }
+    await running;
+    const start = h.calls[0]?.at ?? 0;
+    assert.deepEqual(
+      h.calls.map((c) => `${/app\d/.exec(c.key)?.[0] ?? c.key}@${c.at - start}`),
+      ['app1@0', 'app2@0', 'app3@500', 'app4@500', 'app5@1000'],
+      'the misses (app2, app4, app5) are 500 ms apart; the hits (app1, app3) took no slot of their own',
+    );
+  });
+
   it('runs a full cycle at once and every interval, and a partial one settleMs after a change; close() stops it', async () => {
     const time = new ManualTime();
     const state = { pods: [pod('team-a', 'web', [{ container: 'app', kind: 'container' as const, image: 'registry.example/team/app:1.0', imageDigest: D1 }])], config, answer: passAll };
