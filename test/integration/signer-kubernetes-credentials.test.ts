@@ -7,11 +7,11 @@
  * right ones sign again, without a restart.
  */
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { startKubernetesSigner, type KubernetesSigner } from '../../provider/src/cli/signerKubernetes.js';
+import type { KubernetesSigner } from '../../provider/src/cli/signerKubernetes.js';
 import { Registry, staticCredentials, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
-import { createSignerApp, SignerMetrics, startServer, type RunningServer } from '../../provider/src/server/index.js';
+import type { RunningServer } from '../../provider/src/server/index.js';
 import { KubeApiTestServer } from '../support/kubeApiServer.js';
+import { startTestKubernetesSigner } from '../support/kubernetesSigner.js';
 import { createPki } from '../support/pki.js';
 import { HTPASSWD_PASSWORD, HTPASSWD_USER, startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
@@ -57,24 +57,9 @@ describe('signgate signer serve --kubernetes: SigningRule registryCredentials.au
     const pki = await createPki({ at: new Date() });
     await api.start();
     api.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'signer-a', namespace: NS }, spec: {} });
-    const metrics = new SignerMetrics();
-    const logger = pino({ level: 'silent' });
-    signer = await startKubernetesSigner({
-      namespace: undefined,
-      leaseName: 'signgate-signer',
-      env: { POD_NAME: 'signer-a', POD_NAMESPACE: NS },
-      plugins: {},
-      clock: () => new Date(),
-      log: () => {},
-      metrics,
-      concurrency: 2,
-      keyTimeoutMs: 10_000,
-      client: clientFor(api, KUBE_TOKEN),
-      statusIntervalMs: 300,
-    });
-    const running = signer;
-    const app = createSignerApp({ service: running.service, tokens: { check: async (a) => assert.equal(a, `Bearer ${SIGNER_TOKEN}`) }, logger, metrics, standby: () => running.standby() });
-    server = await startServer({ handler: app.callback(), address: '127.0.0.1:0', plainHttp: true, logger, clock: () => new Date() });
+    const started = await startTestKubernetesSigner({ pod: 'signer-a', namespace: NS, client: clientFor(api, KUBE_TOKEN) });
+    signer = started.signer;
+    server = started.server;
     registry = await startRegistry({ htpasswd: true, notifications: { url: `${server.url}/v1/registry-events`, headers: { Authorization: `Bearer ${SIGNER_TOKEN}` } } });
     client = new Registry({
       fetch: fetch as FetchLike,

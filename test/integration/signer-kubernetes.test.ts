@@ -10,12 +10,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { startKubernetesSigner, type KubernetesSigner } from '../../provider/src/cli/signerKubernetes.js';
+import type { KubernetesSigner } from '../../provider/src/cli/signerKubernetes.js';
 import { KubeError, LEADER_LABEL, type KubeClient } from '../../provider/src/k8s/index.js';
 import { Registry, type Descriptor, type FetchLike, type Repository } from '../../provider/src/oci/index.js';
-import { createSignerApp, SignerMetrics, startServer, type RunningServer } from '../../provider/src/server/index.js';
+import type { RunningServer } from '../../provider/src/server/index.js';
 import { KubeApiTestServer } from '../support/kubeApiServer.js';
+import { startTestKubernetesSigner } from '../support/kubernetesSigner.js';
 import { createPki, type Pki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { requireComponent } from '../support/requirements.js';
@@ -66,24 +66,12 @@ describe('signgate signer serve --kubernetes: SigningRule CRs, ConfigMap baselin
 
   async function startReplica(pod: string): Promise<Replica> {
     const state = { cut: false };
-    const metrics = new SignerMetrics();
-    const logger = pino({ level: 'silent' });
-    const signer = await startKubernetesSigner({
-      namespace: undefined,
-      leaseName: 'signgate-signer',
-      env: { POD_NAME: pod, POD_NAMESPACE: NS },
-      plugins: {},
-      clock: () => new Date(),
-      log: () => {},
-      metrics,
-      concurrency: 2,
-      keyTimeoutMs: 10_000,
+    const { signer, server } = await startTestKubernetesSigner({
+      pod,
+      namespace: NS,
       client: kubeClient(state),
       leaseTiming: { leaseDurationSeconds: 3, renewDeadlineMs: 2000, renewPeriodMs: 500, retryPeriodMs: 250 },
-      statusIntervalMs: 300,
     });
-    const app = createSignerApp({ service: signer.service, tokens: { check: async (a) => assert.equal(a, `Bearer ${SIGNER_TOKEN}`) }, logger, metrics, standby: () => signer.standby() });
-    const server = await startServer({ handler: app.callback(), address: '127.0.0.1:0', plainHttp: true, logger, clock: () => new Date() });
     const replica: Replica = {
       pod,
       signer,
